@@ -759,6 +759,59 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
         })
     }
 
+    /// Iodata (`ei_decode_iodata`): a binary, a string, `[]`, or a list of
+    /// bytes (integers 0..=255, not as a tail), binaries, strings and such
+    /// lists. Calls `out` with each piece in order and returns the total
+    /// size. Works without recursion.
+    pub fn iodata(&mut self, out: &mut dyn FnMut(&'a [u8])) -> Result<usize> {
+        transactional!(self, {
+            match self.peek_tag()? {
+                BINARY_EXT | STRING_EXT | NIL_EXT => return self.iodata_piece(out),
+                LIST_EXT => {}
+                t => return Err(Error::UnexpectedTag(t)),
+            }
+            let mut total = 0usize;
+            // Items left in each open list, its tail included.
+            let mut stack: Vec<u64> = vec![self.list_header()? as u64 + 1];
+            while let Some(rem) = stack.last_mut() {
+                if *rem == 0 {
+                    stack.pop();
+                    continue;
+                }
+                *rem -= 1;
+                let is_tail = *rem == 0;
+                match self.peek_tag()? {
+                    SMALL_INTEGER_EXT | INTEGER_EXT if !is_tail => {
+                        let v = self.long()?;
+                        let b = u8::try_from(v).map_err(|_| Error::OutOfRange)?;
+                        out(&BYTE_TABLE[b as usize..=b as usize]);
+                        total += 1;
+                    }
+                    LIST_EXT => stack.push(self.list_header()? as u64 + 1),
+                    BINARY_EXT | STRING_EXT | NIL_EXT => total += self.iodata_piece(out)?,
+                    t => return Err(Error::UnexpectedTag(t)),
+                }
+            }
+            Ok(total)
+        })
+    }
+
+    fn iodata_piece(&mut self, out: &mut dyn FnMut(&'a [u8])) -> Result<usize> {
+        let b = match self.peek_tag()? {
+            BINARY_EXT => self.binary()?,
+            NIL_EXT => {
+                self.list_header()?;
+                &[]
+            }
+            _ => match self.string()? {
+                StrRef::Bytes(b) => b,
+                StrRef::IntList(_) => return Err(Error::Malformed("iodata")),
+            },
+        };
+        out(b);
+        Ok(b.len())
+    }
+
     /// Position after `n` more bytes, if they exist.
     #[inline]
     fn checked_advance(&self, n: usize) -> Result<usize> {
@@ -773,6 +826,17 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
             .ok_or(Error::Truncated)
     }
 }
+
+/// Every byte value, so single bytes can be handed out as `'static` slices.
+static BYTE_TABLE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i as u8;
+        i += 1;
+    }
+    t
+};
 
 enum IntParts<'a> {
     Small(i64),

@@ -1,0 +1,811 @@
+//! `ei_decode_*`, `ei_get_type`, `ei_skip_term`: each runs the one generic
+//! decoder in `etf::decode` over the caller's buffer.
+//!
+//! All return 0 on success and advance `*index`; on failure they return -1
+//! with `erl_errno` set, leave `*index` unchanged and write no output.
+//! Output pointers may be NULL to skip the value.
+
+use libc::{c_char, c_int, c_long, c_longlong, c_uint, c_ulong, c_ulonglong, c_void, size_t};
+
+use super::boundary::{arg_mut, call, decode_at, put, read_index, set_array_str, RawBuf};
+use super::types::*;
+use crate::etf::atom::{self, enc, AtomRef};
+use crate::etf::decode::{FunRef, PidRef, PortRef, RefRef, StrRef};
+use crate::etf::{self, tag, Decoder, Error};
+
+/// An atom converted for a C buffer of `destlen` bytes (NUL included), as
+/// `ei_decode_atom_as` does: returned bytes, source and result encodings.
+fn convert_atom(a: AtomRef, destlen: usize, want: c_int) -> etf::Result<(Vec<u8>, c_int, c_int)> {
+    let got = a.encoding();
+    let too_long = Error::TooLarge("atom does not fit the buffer");
+    let (out, result) = if want & got != 0 || want == enc::ASCII {
+        if a.bytes.len() >= destlen {
+            return Err(too_long);
+        }
+        let ascii = a.is_ascii();
+        if want == enc::ASCII && !ascii {
+            return Err(Error::Malformed("atom is not ASCII"));
+        }
+        (a.bytes.to_vec(), if ascii { enc::ASCII } else { got })
+    } else {
+        let mut out = Vec::with_capacity(a.bytes.len() * 2);
+        if a.utf8 {
+            atom::utf8_to_latin1(a.bytes, &mut out).ok_or(Error::Malformed("atom is not Latin-1"))?;
+        } else {
+            atom::latin1_to_utf8(a.bytes, &mut out);
+        }
+        if out.len() >= destlen {
+            return Err(too_long);
+        }
+        let target = if a.utf8 { enc::LATIN1 } else { enc::UTF8 };
+        (out, if a.is_ascii() { enc::ASCII } else { target })
+    };
+    Ok((out, got, result))
+}
+
+/// A node name as libei stores it: UTF-8, NUL-terminated, in an array of
+/// `MAXATOMLEN_UTF8`.
+fn node_name(a: AtomRef) -> etf::Result<Vec<u8>> {
+    Ok(convert_atom(a, MAXATOMLEN_UTF8, enc::UTF8)?.0)
+}
+
+struct Pid {
+    node: Vec<u8>,
+    num: u32,
+    serial: u32,
+    creation: u32,
+}
+
+impl Pid {
+    fn new(p: PidRef) -> etf::Result<Pid> {
+        Ok(Pid {
+            node: node_name(p.node)?,
+            num: p.num,
+            serial: p.serial,
+            creation: p.creation,
+        })
+    }
+
+    fn store(&self, out: &mut erlang_pid) -> etf::Result<()> {
+        set_array_str(&mut out.node, &self.node)?;
+        out.num = self.num;
+        out.serial = self.serial;
+        out.creation = self.creation;
+        Ok(())
+    }
+}
+
+fn store_port(p: &PortRef, node: &[u8], out: &mut erlang_port) -> etf::Result<()> {
+    set_array_str(&mut out.node, node)?;
+    out.id = p.id;
+    out.creation = p.creation;
+    Ok(())
+}
+
+fn store_ref(r: &RefRef, node: &[u8], out: &mut erlang_ref) -> etf::Result<()> {
+    set_array_str(&mut out.node, node)?;
+    out.len = r.len as c_int;
+    out.n = r.n;
+    out.creation = r.creation;
+    Ok(())
+}
+
+/// Reads the version byte (131).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_version(buf: *const c_char, index: *mut c_int, version: *mut c_int) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = d.version()?;
+            Ok(move || Ok(put(version, v as c_int)))
+        })
+    }
+}
+
+/// Decodes an integer that fits a `long`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_long(buf: *const c_char, index: *mut c_int, p: *mut c_long) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = c_long::try_from(d.long()?).map_err(|_| Error::OutOfRange)?;
+            Ok(move || Ok(put(p, v)))
+        })
+    }
+}
+
+/// Decodes a non-negative integer that fits an `unsigned long`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_ulong(buf: *const c_char, index: *mut c_int, p: *mut c_ulong) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = c_ulong::try_from(d.ulong()?).map_err(|_| Error::OutOfRange)?;
+            Ok(move || Ok(put(p, v)))
+        })
+    }
+}
+
+/// Decodes an integer that fits a `long long`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_longlong(buf: *const c_char, index: *mut c_int, p: *mut c_longlong) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = d.long()?;
+            Ok(move || Ok(put(p, v)))
+        })
+    }
+}
+
+/// Decodes a non-negative integer that fits an `unsigned long long`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_ulonglong(buf: *const c_char, index: *mut c_int, p: *mut c_ulonglong) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = d.ulong()?;
+            Ok(move || Ok(put(p, v)))
+        })
+    }
+}
+
+/// Decodes a float (`NEW_FLOAT_EXT` or the old `FLOAT_EXT`).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_double(buf: *const c_char, index: *mut c_int, p: *mut f64) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = d.double()?;
+            Ok(move || Ok(put(p, v)))
+        })
+    }
+}
+
+/// Decodes the atom `true` (1) or `false` (0).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_boolean(buf: *const c_char, index: *mut c_int, p: *mut c_int) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = d.boolean()? as c_int;
+            Ok(move || Ok(put(p, v)))
+        })
+    }
+}
+
+/// Decodes an integer 0..255 into a char.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_char(buf: *const c_char, index: *mut c_int, p: *mut c_char) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = d.char()? as c_char;
+            Ok(move || Ok(put(p, v)))
+        })
+    }
+}
+
+/// Decodes a string (`STRING_EXT`, `[]`, or a list of small integers) into
+/// `p`, which must hold its length plus a NUL.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_string(buf: *const c_char, index: *mut c_int, p: *mut c_char) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let s: StrRef = d.string()?;
+            Ok(move || {
+                if !p.is_null() {
+                    // SAFETY: the caller sized p for the string and its NUL.
+                    let out = std::slice::from_raw_parts_mut(p.cast::<u8>(), s.len() + 1);
+                    s.copy_to(&mut out[..s.len()]);
+                    out[s.len()] = 0;
+                }
+                Ok(())
+            })
+        })
+    }
+}
+
+/// Decodes an atom into `p` (MAXATOMLEN bytes) as Latin-1; fails on atoms
+/// outside Latin-1.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_atom(buf: *const c_char, index: *mut c_int, p: *mut c_char) -> c_int {
+    unsafe {
+        ei_decode_atom_as(
+            buf,
+            index,
+            p,
+            MAXATOMLEN as c_int,
+            erlang_char_encoding(enc::LATIN1),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    }
+}
+
+/// Decodes an atom into `p` (`destlen` bytes, NUL included) converted to
+/// `want` (ERLANG_ASCII, ERLANG_LATIN1, ERLANG_UTF8, or an or of them: any
+/// of which is acceptable). `was` receives the encoding in the buffer,
+/// `result` that of the output (ERLANG_ASCII when all ASCII).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_atom_as(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+    destlen: c_int,
+    want: erlang_char_encoding,
+    was: *mut erlang_char_encoding,
+    result: *mut erlang_char_encoding,
+) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let destlen = usize::try_from(destlen).map_err(|_| Error::InvalidArgument("destlen"))?;
+            let (text, got, res) = convert_atom(d.atom()?, destlen, want.0)?;
+            Ok(move || {
+                if !p.is_null() {
+                    // SAFETY: p holds destlen > text.len() bytes.
+                    let out = std::slice::from_raw_parts_mut(p.cast::<u8>(), text.len() + 1);
+                    out[..text.len()].copy_from_slice(&text);
+                    out[text.len()] = 0;
+                }
+                put(was, erlang_char_encoding(got));
+                put(result, erlang_char_encoding(res));
+                Ok(())
+            })
+        })
+    }
+}
+
+/// Decodes a binary: copies its bytes to `p` (if not NULL) and its length to
+/// `len`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_binary(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_void,
+    len: *mut c_long,
+) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let b = d.binary()?;
+            Ok(move || {
+                if !p.is_null() {
+                    // SAFETY: the caller sized p for the binary; memmove
+                    // semantics, as libei.
+                    std::ptr::copy(b.as_ptr(), p.cast::<u8>(), b.len());
+                }
+                put(len, b.len() as c_long);
+                Ok(())
+            })
+        })
+    }
+}
+
+/// Decodes a bitstring without copying: `*pp` points at its first byte in
+/// `buf`, `*bitoffsp` is 0 and `*nbitsp` the number of bits.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_bitstring(
+    buf: *const c_char,
+    index: *mut c_int,
+    pp: *mut *const c_char,
+    bitoffsp: *mut c_uint,
+    nbitsp: *mut size_t,
+) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let (b, bits) = d.bitstring()?;
+            Ok(move || {
+                put(pp, b.as_ptr().cast());
+                put(bitoffsp, 0);
+                put(nbitsp, bits);
+                Ok(())
+            })
+        })
+    }
+}
+
+/// Decodes a pid.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_pid(buf: *const c_char, index: *mut c_int, p: *mut erlang_pid) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let pid = Pid::new(d.pid()?)?;
+            Ok(move || match p.as_mut() {
+                Some(out) => pid.store(out),
+                None => Ok(()),
+            })
+        })
+    }
+}
+
+/// Decodes a port (any of its three encodings).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_port(buf: *const c_char, index: *mut c_int, p: *mut erlang_port) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let port = d.port()?;
+            let node = node_name(port.node)?;
+            Ok(move || match p.as_mut() {
+                Some(out) => store_port(&port, &node, out),
+                None => Ok(()),
+            })
+        })
+    }
+}
+
+/// Decodes a reference (at most 5 words).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_ref(buf: *const c_char, index: *mut c_int, p: *mut erlang_ref) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let r = d.reference()?;
+            let node = node_name(r.node)?;
+            Ok(move || match p.as_mut() {
+                Some(out) => store_ref(&r, &node, out),
+                None => Ok(()),
+            })
+        })
+    }
+}
+
+/// Decodes a trace token `{Flags, Label, Serial, From, Prev}`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_trace(buf: *const c_char, index: *mut c_int, p: *mut erlang_trace) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            if d.tuple_header()? != 5 {
+                return Err(Error::Malformed("trace token is not a 5-tuple"));
+            }
+            let flags = d.long()?;
+            let label = d.long()?;
+            let serial = d.long()?;
+            let from = Pid::new(d.pid()?)?;
+            let prev = d.long()?;
+            Ok(move || {
+                if let Some(out) = p.as_mut() {
+                    from.store(&mut out.from)?;
+                    out.flags = flags as c_long;
+                    out.label = label as c_long;
+                    out.serial = serial as c_long;
+                    out.prev = prev as c_long;
+                }
+                Ok(())
+            })
+        })
+    }
+}
+
+fn arity_int(n: u32) -> etf::Result<c_int> {
+    c_int::try_from(n).map_err(|_| Error::OutOfRange)
+}
+
+/// Decodes a tuple header: the arity.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_tuple_header(buf: *const c_char, index: *mut c_int, arity: *mut c_int) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let n = arity_int(d.tuple_header()?)?;
+            Ok(move || Ok(put(arity, n)))
+        })
+    }
+}
+
+/// Decodes a list header: the number of elements (0 for `[]`); a non-empty
+/// list's elements and tail follow.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_list_header(buf: *const c_char, index: *mut c_int, arity: *mut c_int) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let n = arity_int(d.list_header()?)?;
+            Ok(move || Ok(put(arity, n)))
+        })
+    }
+}
+
+/// Decodes a map header: the number of key/value pairs.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_map_header(buf: *const c_char, index: *mut c_int, arity: *mut c_int) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let n = arity_int(d.map_header()?)?;
+            Ok(move || Ok(put(arity, n)))
+        })
+    }
+}
+
+/// Decodes a fun. Closures get their free variables in a `malloc`ed buffer
+/// and exports may get a `malloc`ed function name: release with `free_fun`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_fun(buf: *const c_char, index: *mut c_int, p: *mut erlang_fun) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let f = d.fun()?;
+            let module = node_name(match f {
+                FunRef::Closure { module, .. } | FunRef::Export { module, .. } => module,
+            })?;
+            let extra = match f {
+                FunRef::Closure { pid, .. } => Ok(Pid::new(pid)?),
+                FunRef::Export { function, .. } => Err(node_name(function)?),
+            };
+            Ok(move || match p.as_mut() {
+                Some(out) => store_fun(out, &f, &module, extra),
+                None => Ok(()),
+            })
+        })
+    }
+}
+
+fn store_fun(out: &mut erlang_fun, f: &FunRef, module: &[u8], extra: Result<Pid, Vec<u8>>) -> etf::Result<()> {
+    set_array_str(&mut out.module, module)?;
+    match (f, extra) {
+        (
+            FunRef::Closure {
+                arity,
+                md5,
+                index,
+                old_index,
+                uniq,
+                n_free_vars,
+                free_vars,
+                ..
+            },
+            Ok(pid),
+        ) => {
+            let mut fv: *mut c_char = std::ptr::null_mut();
+            if !free_vars.is_empty() {
+                // SAFETY: plain allocation, released by free_fun.
+                fv = unsafe { libc::malloc(free_vars.len()) }.cast();
+                if fv.is_null() {
+                    return Err(Error::NoMemory);
+                }
+                // SAFETY: fv holds free_vars.len() bytes.
+                unsafe { std::ptr::copy_nonoverlapping(free_vars.as_ptr(), fv.cast(), free_vars.len()) };
+            }
+            let mut closure = erlang_fun_closure {
+                md5: md5.map(|b| b as c_char),
+                index: *index as c_long,
+                old_index: *old_index as c_long,
+                uniq: *uniq as c_long,
+                n_free_vars: *n_free_vars as c_long,
+                // SAFETY: an all-zero erlang_pid is valid.
+                pid: unsafe { std::mem::zeroed() },
+                free_var_len: free_vars.len() as c_long,
+                free_vars: fv,
+            };
+            pid.store(&mut closure.pid)?;
+            out.arity = *arity as c_long;
+            out.r#type = erlang_fun_type(EI_FUN_CLOSURE);
+            out.u = erlang_fun_u { closure };
+        }
+        (FunRef::Export { arity, .. }, Err(func)) => {
+            // libei keeps the function name in module's buffer, after the
+            // module's NUL, when it fits; otherwise it allocates.
+            let used = module.len() + 1;
+            let (ptr, allocated) = if func.len() < out.module.len() - used {
+                set_array_str(&mut out.module[used..], &func)?;
+                (out.module[used..].as_mut_ptr(), 0)
+            } else {
+                // SAFETY: plain allocation, released by free_fun.
+                let m: *mut c_char = unsafe { libc::malloc(MAXATOMLEN_UTF8) }.cast();
+                if m.is_null() {
+                    return Err(Error::NoMemory);
+                }
+                // SAFETY: m holds MAXATOMLEN_UTF8 bytes; func is shorter
+                // (node_name limits it).
+                let dst = unsafe { std::slice::from_raw_parts_mut(m, MAXATOMLEN_UTF8) };
+                set_array_str(dst, &func)?;
+                (m, 1)
+            };
+            out.arity = *arity as c_long;
+            out.r#type = erlang_fun_type(EI_FUN_EXPORT);
+            out.u = erlang_fun_u {
+                exprt: erlang_fun_export {
+                    func: ptr,
+                    func_allocated: allocated,
+                },
+            };
+        }
+        _ => return Err(Error::Malformed("fun")),
+    }
+    Ok(())
+}
+
+/// Releases what `ei_decode_fun` allocated in `f` (not `f` itself).
+#[no_mangle]
+pub unsafe extern "C" fn free_fun(f: *mut erlang_fun) {
+    super::boundary::guard(|| {
+        // SAFETY: the caller's contract.
+        let Some(f) = (unsafe { f.as_mut() }) else { return };
+        match f.r#type.0 {
+            EI_FUN_CLOSURE => {
+                // SAFETY: the type says the closure member is active.
+                let c = unsafe { &mut f.u.closure };
+                if c.free_var_len > 0 && !c.free_vars.is_null() {
+                    // SAFETY: allocated with malloc by ei_decode_fun.
+                    unsafe { libc::free(c.free_vars.cast()) };
+                    c.free_vars = std::ptr::null_mut();
+                    c.free_var_len = 0;
+                }
+            }
+            EI_FUN_EXPORT => {
+                // SAFETY: the type says the export member is active.
+                let e = unsafe { &mut f.u.exprt };
+                if e.func_allocated != 0 && !e.func.is_null() {
+                    // SAFETY: allocated with malloc by ei_decode_fun.
+                    unsafe { libc::free(e.func.cast()) };
+                    e.func = std::ptr::null_mut();
+                    e.func_allocated = 0;
+                }
+            }
+            _ => {}
+        }
+    })
+}
+
+/// Decodes a bignum into `b`, whose `arity` (digit bytes) must equal the
+/// encoded one (see `ei_get_type`) and whose digits must be allocated
+/// (`ei_alloc_big`). With `b == NULL` the bignum is skipped.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_big(buf: *const c_char, index: *mut c_int, b: *mut erlang_big) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let big = d.big()?;
+            if let Some(out) = b.as_ref() {
+                if out.arity as usize != big.digits.len() || out.digits.is_null() {
+                    return Err(Error::InvalidArgument("erlang_big has the wrong size"));
+                }
+            }
+            Ok(move || {
+                if let Some(out) = b.as_mut() {
+                    let n = big.digits.len().div_ceil(2);
+                    // SAFETY: digits holds (arity + 1) / 2 16-bit digits.
+                    let dt = std::slice::from_raw_parts_mut(out.digits.cast::<u16>(), n);
+                    for (i, d) in dt.iter_mut().enumerate() {
+                        let lo = big.digits[2 * i] as u16;
+                        let hi = big.digits.get(2 * i + 1).copied().unwrap_or(0) as u16;
+                        *d = lo | hi << 8;
+                    }
+                    out.is_neg = big.negative as c_int;
+                }
+                Ok(())
+            })
+        })
+    }
+}
+
+/// Decodes a string or a list of integers into `a` (`long`s; NULL to
+/// count only) and their number into `count`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_intlist(
+    buf: *const c_char,
+    index: *mut c_int,
+    a: *mut c_long,
+    count: *mut c_int,
+) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let start = d.position();
+            let n = match d.peek_tag()? {
+                tag::STRING_EXT => d.string()?.len(),
+                tag::LIST_EXT | tag::NIL_EXT => {
+                    let n = d.list_header()? as usize;
+                    for _ in 0..n {
+                        c_long::try_from(d.long()?).map_err(|_| Error::OutOfRange)?;
+                    }
+                    if n > 0 {
+                        d.list_header().and_then(|t| if t == 0 { Ok(()) } else { Err(Error::Malformed("improper")) })?;
+                    }
+                    n
+                }
+                t => return Err(Error::UnexpectedTag(t)),
+            };
+            let n_int = c_int::try_from(n).map_err(|_| Error::OutOfRange)?;
+            let end = d.position();
+            let src = RawBuf(buf.cast());
+            Ok(move || {
+                if !a.is_null() {
+                    // Second pass, now known to succeed, writing the values.
+                    let mut d = Decoder::at(&src, start);
+                    // SAFETY: the caller sized a for the list.
+                    let out = std::slice::from_raw_parts_mut(a, n);
+                    if d.peek_tag()? == tag::STRING_EXT {
+                        for (o, c) in out.iter_mut().zip(d.string()?.to_vec()) {
+                            *o = c as c_long;
+                        }
+                    } else {
+                        d.list_header()?;
+                        for o in out.iter_mut() {
+                            *o = d.long()? as c_long;
+                        }
+                    }
+                }
+                debug_assert!(end >= start);
+                put(count, n_int);
+                Ok(())
+            })
+        })
+    }
+}
+
+/// Decodes iodata (a binary, or a list of bytes, binaries and iodata) into
+/// `out_buf` (NULL: only measure) and its size into `szp`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_iodata(
+    buf: *const c_char,
+    index: *mut c_int,
+    szp: *mut c_int,
+    out_buf: *mut c_char,
+) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let start = d.position();
+            let size = d.iodata(&mut |_| {})?;
+            let size = c_int::try_from(size).map_err(|_| Error::TooLarge("iodata beyond 2 GiB"))?;
+            let src = RawBuf(buf.cast());
+            Ok(move || {
+                if !out_buf.is_null() {
+                    let mut at = 0usize;
+                    let mut d = Decoder::at(&src, start);
+                    d.iodata(&mut |chunk| {
+                        // SAFETY: the caller sized out_buf (from a NULL pass).
+                        std::ptr::copy_nonoverlapping(chunk.as_ptr(), out_buf.cast::<u8>().add(at), chunk.len());
+                        at += chunk.len();
+                    })?;
+                }
+                put(szp, size);
+                Ok(())
+            })
+        })
+    }
+}
+
+/// Decodes the next term into `term` when it is a simple one: returns 1
+/// (decoded, index advanced), 0 (a valid term `ei_term` cannot hold: only
+/// its type and size are set, the index does not move), or -1.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_ei_term(buf: *const c_char, index: *mut c_int, term: *mut ei_term) -> c_int {
+    call(|| {
+        // SAFETY: the caller's contract.
+        let term = unsafe { arg_mut(term) }?;
+        let start = unsafe { read_index(index) }?;
+        if buf.is_null() {
+            return Err(Error::InvalidArgument("NULL buffer"));
+        }
+        let src = RawBuf(buf.cast());
+        let mut d = Decoder::at(&src, start);
+        let t = d.peek_tag()?;
+        // (type, value setter) or "valid but not decoded" (type, size).
+        let decoded: Box<dyn FnOnce(&mut ei_term) -> etf::Result<()>> = match t {
+            tag::SMALL_INTEGER_EXT | tag::INTEGER_EXT => {
+                let v = d.long()?;
+                Box::new(move |o| {
+                    o.ei_type = t as c_char;
+                    o.value.i_val = v as c_long;
+                    Ok(())
+                })
+            }
+            tag::SMALL_BIG_EXT => match d.long() {
+                Ok(v) => Box::new(move |o| {
+                    o.ei_type = t as c_char;
+                    o.value.i_val = v as c_long;
+                    Ok(())
+                }),
+                Err(Error::OutOfRange) => return not_decoded(term, t, d.type_info()?.size),
+                Err(e) => return Err(e),
+            },
+            tag::FLOAT_EXT | tag::NEW_FLOAT_EXT => {
+                let v = d.double()?;
+                Box::new(move |o| {
+                    o.ei_type = tag::FLOAT_EXT as c_char;
+                    o.value.d_val = v;
+                    Ok(())
+                })
+            }
+            tag::ATOM_EXT | tag::ATOM_UTF8_EXT | tag::SMALL_ATOM_EXT | tag::SMALL_ATOM_UTF8_EXT => {
+                let (text, _, _) = convert_atom(d.atom()?, MAXATOMLEN, enc::LATIN1)?;
+                Box::new(move |o| {
+                    o.ei_type = tag::ATOM_EXT as c_char;
+                    // SAFETY: writing a plain array member of the union.
+                    set_array_str(unsafe { &mut o.value.atom_name }, &text)
+                })
+            }
+            tag::REFERENCE_EXT | tag::NEW_REFERENCE_EXT | tag::NEWER_REFERENCE_EXT => {
+                let r = d.reference()?;
+                let node = node_name(r.node)?;
+                Box::new(move |o| {
+                    o.ei_type = tag::NEW_REFERENCE_EXT as c_char;
+                    // SAFETY: writing a plain struct member of the union.
+                    store_ref(&r, &node, unsafe { &mut o.value.r#ref })
+                })
+            }
+            tag::PORT_EXT | tag::NEW_PORT_EXT | tag::V4_PORT_EXT => {
+                let p = d.port()?;
+                let node = node_name(p.node)?;
+                Box::new(move |o| {
+                    o.ei_type = tag::PORT_EXT as c_char;
+                    // SAFETY: writing a plain struct member of the union.
+                    store_port(&p, &node, unsafe { &mut o.value.port })
+                })
+            }
+            tag::PID_EXT | tag::NEW_PID_EXT => {
+                let p = Pid::new(d.pid()?)?;
+                Box::new(move |o| {
+                    o.ei_type = tag::PID_EXT as c_char;
+                    // SAFETY: writing a plain struct member of the union.
+                    p.store(unsafe { &mut o.value.pid })
+                })
+            }
+            tag::SMALL_TUPLE_EXT | tag::LARGE_TUPLE_EXT => {
+                let n = arity_int(d.tuple_header()?)?;
+                Box::new(move |o| {
+                    o.ei_type = t as c_char;
+                    o.arity = n;
+                    Ok(())
+                })
+            }
+            tag::NIL_EXT | tag::LIST_EXT => {
+                let n = arity_int(d.list_header()?)?;
+                Box::new(move |o| {
+                    o.ei_type = t as c_char;
+                    o.arity = n;
+                    Ok(())
+                })
+            }
+            tag::MAP_EXT => {
+                let n = arity_int(d.map_header()?)?;
+                Box::new(move |o| {
+                    o.ei_type = t as c_char;
+                    o.arity = n;
+                    Ok(())
+                })
+            }
+            tag::STRING_EXT | tag::BINARY_EXT | tag::BIT_BINARY_EXT | tag::LARGE_BIG_EXT | tag::NEW_FUN_EXT => {
+                let size = d.type_info()?.size;
+                let mut probe = Decoder::at(&src, start);
+                probe.skip()?;
+                return not_decoded(term, t, size);
+            }
+            _ => return Err(Error::UnexpectedTag(t)),
+        };
+        let end = super::boundary::to_index(d.position())?;
+        decoded(term)?;
+        // SAFETY: checked non-NULL by read_index.
+        unsafe { *index = end };
+        Ok(1)
+    })
+}
+
+/// `ei_decode_ei_term`'s "valid, not decoded here" answer.
+fn not_decoded(term: &mut ei_term, t: u8, size: u32) -> etf::Result<c_int> {
+    term.ei_type = t as c_char;
+    term.size = c_int::try_from(size).map_err(|_| Error::OutOfRange)?;
+    Ok(0)
+}
+
+/// Reports the type (normalised as libei does: every atom `ERL_ATOM_EXT`,
+/// floats `ERL_FLOAT_EXT`, pids `ERL_PID_EXT`, ports `ERL_PORT_EXT`, newer
+/// references `ERL_NEW_REFERENCE_EXT`) and size of the next term without
+/// moving the index.
+#[no_mangle]
+pub unsafe extern "C" fn ei_get_type(
+    buf: *const c_char,
+    index: *const c_int,
+    r#type: *mut c_int,
+    size: *mut c_int,
+) -> c_int {
+    call(|| {
+        // SAFETY: the caller's contract.
+        let start = unsafe { read_index(index) }?;
+        if buf.is_null() {
+            return Err(Error::InvalidArgument("NULL buffer"));
+        }
+        let src = RawBuf(buf.cast());
+        let info = Decoder::at(&src, start).type_info()?;
+        // SAFETY: the caller's contract.
+        unsafe {
+            put(r#type, info.tag as c_int);
+            put(size, info.size as c_int);
+        }
+        Ok(0)
+    })
+}
+
+/// Moves the index past the next term, whatever it is.
+#[no_mangle]
+pub unsafe extern "C" fn ei_skip_term(buf: *const c_char, index: *mut c_int) -> c_int {
+    unsafe { decode_at(buf, index, |d| d.skip().map(|()| || Ok(()))) }
+}
+
+const _: () = assert!(std::mem::size_of::<c_ulong>() == 8 || std::mem::size_of::<c_ulong>() == 4);

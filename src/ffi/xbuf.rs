@@ -1,0 +1,175 @@
+//! `ei_x_buff`: the growable buffer C programs own and free with `free` or
+//! `ei_x_free`, so its memory comes from libc's `malloc`/`realloc`.
+
+use libc::{c_char, c_int};
+
+use super::boundary::{arg, arg_mut, bytes, call, to_index};
+use super::types::ei_x_buff;
+use crate::etf::encode::{self, Sink};
+use crate::etf::{self, Error};
+
+/// Initial capacity of a new `ei_x_buff`.
+const X_INITIAL: usize = 128;
+
+/// Appends to an `ei_x_buff`, growing it geometrically. The buffer's
+/// `index` is updated by [`x_encode`] only when the whole encoding succeeded.
+pub(crate) struct XSink<'a> {
+    x: &'a mut ei_x_buff,
+    pos: usize,
+}
+
+impl XSink<'_> {
+    fn ensure(&mut self, extra: usize) -> etf::Result<()> {
+        let need = self.pos.checked_add(extra).ok_or(Error::NoMemory)?;
+        let cap = usize::try_from(self.x.buffsz).unwrap_or(0);
+        if need <= cap && !self.x.buff.is_null() {
+            return Ok(());
+        }
+        let new_cap = need.max(cap.saturating_mul(2)).max(X_INITIAL);
+        let new_cap_int = c_int::try_from(new_cap).map_err(|_| Error::TooLarge("ei_x_buff beyond 2 GiB"))?;
+        // SAFETY: buff is NULL or was allocated by malloc/realloc (the
+        // ei_x_buff contract).
+        let p = unsafe { libc::realloc(self.x.buff.cast(), new_cap) };
+        if p.is_null() {
+            return Err(Error::NoMemory);
+        }
+        self.x.buff = p.cast();
+        self.x.buffsz = new_cap_int;
+        Ok(())
+    }
+}
+
+impl Sink for XSink<'_> {
+    #[inline]
+    fn put(&mut self, b: &[u8]) -> etf::Result<()> {
+        self.ensure(b.len())?;
+        // SAFETY: ensure() made room for b.len() bytes at pos.
+        unsafe {
+            std::ptr::copy(b.as_ptr(), self.x.buff.cast::<u8>().add(self.pos), b.len());
+        }
+        self.pos += b.len();
+        Ok(())
+    }
+
+    #[inline]
+    fn reserve(&mut self, n: usize) -> etf::Result<()> {
+        self.ensure(n)
+    }
+}
+
+/// Runs an encoder appending to `x`.
+///
+/// # Safety
+/// `x` is NULL or a valid `ei_x_buff` whose `buff` came from `malloc`.
+pub(crate) unsafe fn x_encode(x: *mut ei_x_buff, f: impl FnOnce(&mut XSink) -> etf::Result<()>) -> c_int {
+    call(|| {
+        // SAFETY: the caller's contract.
+        let x = unsafe { arg_mut(x) }?;
+        let pos = usize::try_from(x.index).map_err(|_| Error::InvalidArgument("negative index"))?;
+        let mut sink = XSink { x, pos };
+        f(&mut sink)?;
+        let end = to_index(sink.pos)?;
+        sink.x.index = end;
+        Ok(0)
+    })
+}
+
+/// Initialises `x` with an empty buffer. Returns 0, or -1 if memory is short.
+///
+/// # Safety
+/// `x` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ei_x_new(x: *mut ei_x_buff) -> c_int {
+    call(|| {
+        // SAFETY: the caller's contract.
+        let x = unsafe { arg_mut(x) }?;
+        // SAFETY: plain allocation.
+        let p = unsafe { libc::malloc(X_INITIAL) };
+        if p.is_null() {
+            return Err(Error::NoMemory);
+        }
+        *x = ei_x_buff {
+            buff: p.cast(),
+            buffsz: X_INITIAL as c_int,
+            index: 0,
+        };
+        Ok(0)
+    })
+}
+
+/// Initialises `x` and writes the version byte. Returns 0, or -1.
+///
+/// # Safety
+/// `x` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ei_x_new_with_version(x: *mut ei_x_buff) -> c_int {
+    // SAFETY: the caller's contract.
+    if unsafe { ei_x_new(x) } < 0 {
+        return -1;
+    }
+    // SAFETY: x was just initialised.
+    unsafe { x_encode(x, |s| encode::version(s)) }
+}
+
+/// Frees `x`'s buffer and sets it to NULL. Returns -1 if it was NULL.
+///
+/// # Safety
+/// `x` is NULL or a valid `ei_x_buff`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_x_free(x: *mut ei_x_buff) -> c_int {
+    call(|| {
+        // SAFETY: the caller's contract.
+        let x = unsafe { arg_mut(x) }?;
+        if x.buff.is_null() {
+            return Err(Error::InvalidArgument("buffer already freed"));
+        }
+        // SAFETY: buff came from malloc.
+        unsafe { libc::free(x.buff.cast()) };
+        *x = ei_x_buff {
+            buff: std::ptr::null_mut(),
+            buffsz: 0,
+            index: 0,
+        };
+        Ok(0)
+    })
+}
+
+/// Appends the used part of `x2` to `x`. Returns 0, or -1.
+///
+/// # Safety
+/// Both are NULL or valid `ei_x_buff`s.
+#[no_mangle]
+pub unsafe extern "C" fn ei_x_append(x: *mut ei_x_buff, x2: *const ei_x_buff) -> c_int {
+    // SAFETY: the caller's contract.
+    let Ok(src) = (unsafe { arg(x2) }) else {
+        return call(|| Err(Error::InvalidArgument("NULL pointer")));
+    };
+    // Appending a buffer to itself: copy first, as growing may move it.
+    let copy;
+    let (buf, len) = if std::ptr::eq(x.cast_const(), x2) {
+        // SAFETY: x2.buff holds x2.index bytes.
+        copy = unsafe { bytes(src.buff, usize::try_from(src.index).unwrap_or(0)) }
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        (copy.as_ptr().cast(), copy.len() as c_int)
+    } else {
+        (src.buff.cast_const(), src.index)
+    };
+    // SAFETY: buf holds len bytes.
+    unsafe { ei_x_append_buf(x, buf, len) }
+}
+
+/// Appends `len` bytes from `buf` to `x`. Returns 0, or -1.
+///
+/// # Safety
+/// `x` is valid; `buf` holds `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn ei_x_append_buf(x: *mut ei_x_buff, buf: *const c_char, len: c_int) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe {
+        x_encode(x, |s| {
+            let n = usize::try_from(len).map_err(|_| Error::InvalidArgument("negative length"))?;
+            s.put(bytes(buf, n)?)
+        })
+    }
+}
