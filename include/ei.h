@@ -155,8 +155,8 @@ typedef enum {
     ERLANG_UTF8 = 4
 } erlang_char_encoding;
 
-/* The type of erlang_fun.type. */
-typedef enum { EI_FUN_CLOSURE, EI_FUN_EXPORT } erlang_fun_type;
+/* A fun; defined at the end of this file (see there). */
+typedef struct erlang_fun erlang_fun;
 
 #define EI_SCLBK_INF_TMO (~((unsigned) 0))
 #define EI_SCLBK_FLG_FULL_IMPL (1 << 0)
@@ -174,7 +174,7 @@ typedef struct in_addr *Erl_IpAddr;
 /**
  * A pid.
  */
-typedef struct {
+typedef struct erlang_pid {
   /**
    * Node name, UTF-8, NUL-terminated.
    */
@@ -187,7 +187,7 @@ typedef struct {
 /**
  * A port.
  */
-typedef struct {
+typedef struct erlang_port {
   /**
    * Node name, UTF-8, NUL-terminated.
    */
@@ -199,7 +199,7 @@ typedef struct {
 /**
  * A reference: `len` words of `n` are used.
  */
-typedef struct {
+typedef struct erlang_ref {
   /**
    * Node name, UTF-8, NUL-terminated.
    */
@@ -212,65 +212,18 @@ typedef struct {
 /**
  * A sequential trace token.
  */
-typedef struct {
+typedef struct erlang_trace {
   long serial;
   long prev;
-  erlang_pid from;
+  struct erlang_pid from;
   long label;
   long flags;
 } erlang_trace;
 
 /**
- * `erlang_fun.u.closure`.
- */
-typedef struct {
-  char md5[16];
-  long index;
-  long old_index;
-  long uniq;
-  long n_free_vars;
-  erlang_pid pid;
-  long free_var_len;
-  /**
-   * Encoded free variables, `malloc`ed; released by `free_fun`.
-   */
-  char *free_vars;
-} erlang_fun_closure;
-
-/**
- * `erlang_fun.u.exprt`.
- */
-typedef struct {
-  /**
-   * The function name; points into `module`'s buffer or, when
-   * `func_allocated`, to memory released by `free_fun`.
-   */
-  char *func;
-  int func_allocated;
-} erlang_fun_export;
-
-/**
- * `erlang_fun.u`.
- */
-typedef union {
-  erlang_fun_closure closure;
-  erlang_fun_export exprt;
-} erlang_fun_u;
-
-/**
- * A fun.
- */
-typedef struct {
-  long arity;
-  char module[MAXATOMLEN_UTF8];
-  erlang_fun_type type;
-  erlang_fun_u u;
-} erlang_fun;
-
-/**
  * A bignum: `arity` digit bytes stored as little-endian 16-bit digits.
  */
-typedef struct {
+typedef struct erlang_big {
   unsigned int arity;
   int is_neg;
   void *digits;
@@ -279,51 +232,56 @@ typedef struct {
 /**
  * `ei_term.value`.
  */
-typedef union {
+typedef union ei_term_value {
   long i_val;
   double d_val;
   char atom_name[MAXATOMLEN_UTF8];
-  erlang_pid pid;
-  erlang_port port;
-  erlang_ref ref;
+  struct erlang_pid pid;
+  struct erlang_port port;
+  struct erlang_ref ref;
 } ei_term_value;
 
 /**
  * What `ei_decode_ei_term` decodes into.
  */
-typedef struct {
+typedef struct ei_term {
   char ei_type;
   int arity;
   int size;
-  ei_term_value value;
+  union ei_term_value value;
 } ei_term;
 
 /**
  * A growable buffer for the `ei_x_*` functions. `buff` comes from
  * `malloc`: C code may `free` it or call `ei_x_free`.
  */
-typedef struct {
+typedef struct ei_x_buff_TAG {
   char *buff;
   int buffsz;
   int index;
-} ei_x_buff;
+} ei_x_buff_TAG;
+
+/**
+ * `ei_x_buff`, as C programs name it (`struct ei_x_buff_TAG`).
+ */
+typedef struct ei_x_buff_TAG ei_x_buff;
 
 /**
  * A received message's envelope.
  */
-typedef struct {
+typedef struct erlang_msg {
   long msgtype;
-  erlang_pid from;
-  erlang_pid to;
+  struct erlang_pid from;
+  struct erlang_pid to;
   char toname[MAXATOMLEN_UTF8];
   char cookie[MAXATOMLEN_UTF8];
-  erlang_trace token;
+  struct erlang_trace token;
 } erlang_msg;
 
 /**
  * The peer of an accepted connection.
  */
-typedef struct {
+typedef struct ErlConnect {
   /**
    * IPv4 address, network byte order.
    */
@@ -334,7 +292,7 @@ typedef struct {
 /**
  * User socket callbacks (`ei_connect_init_ussi`).
  */
-typedef struct {
+typedef struct ei_socket_callbacks {
   int flags;
   int (*socket)(void **ctx, void *setup_ctx);
   int (*close)(void *ctx);
@@ -354,7 +312,7 @@ typedef struct {
  * A C node's identity.
  *
  */
-typedef struct {
+typedef struct ei_cnode_s {
   char thishostname[255];
   char thisnodename[257];
   char thisalivename[255];
@@ -363,11 +321,16 @@ typedef struct {
   /**
    * The C node's own pid (`ei_self`). Named `self` in C.
    */
-  erlang_pid self;
-  ei_socket_callbacks *cbs;
+  struct erlang_pid self;
+  struct ei_socket_callbacks *cbs;
   void *setup_context;
   unsigned int pidsn;
-} ei_cnode;
+} ei_cnode_s;
+
+/**
+ * `ei_cnode`, as C programs name it (`struct ei_cnode_s`).
+ */
+typedef struct ei_cnode_s ei_cnode;
 
 #ifdef __cplusplus
 extern "C" {
@@ -458,22 +421,22 @@ int ei_decode_bitstring(const char *buf,
 /**
  * Decodes a pid.
  */
-int ei_decode_pid(const char *buf, int *index, erlang_pid *p);
+int ei_decode_pid(const char *buf, int *index, struct erlang_pid *p);
 
 /**
  * Decodes a port (any of its three encodings).
  */
-int ei_decode_port(const char *buf, int *index, erlang_port *p);
+int ei_decode_port(const char *buf, int *index, struct erlang_port *p);
 
 /**
  * Decodes a reference (at most 5 words).
  */
-int ei_decode_ref(const char *buf, int *index, erlang_ref *p);
+int ei_decode_ref(const char *buf, int *index, struct erlang_ref *p);
 
 /**
  * Decodes a trace token `{Flags, Label, Serial, From, Prev}`.
  */
-int ei_decode_trace(const char *buf, int *index, erlang_trace *p);
+int ei_decode_trace(const char *buf, int *index, struct erlang_trace *p);
 
 /**
  * Decodes a tuple header: the arity.
@@ -507,7 +470,7 @@ void free_fun(erlang_fun *f);
  * encoded one (see `ei_get_type`) and whose digits must be allocated
  * (`ei_alloc_big`). With `b == NULL` the bignum is skipped.
  */
-int ei_decode_big(const char *buf, int *index, erlang_big *b);
+int ei_decode_big(const char *buf, int *index, struct erlang_big *b);
 
 /**
  * Decodes a string or a list of integers into `a` (`long`s; NULL to
@@ -526,7 +489,7 @@ int ei_decode_iodata(const char *buf, int *index, int *szp, char *out_buf);
  * (decoded, index advanced), 0 (a valid term `ei_term` cannot hold: only
  * its type and size are set, the index does not move), or -1.
  */
-int ei_decode_ei_term(const char *buf, int *index, ei_term *term);
+int ei_decode_ei_term(const char *buf, int *index, struct ei_term *term);
 
 /**
  * Reports the type (normalised as libei does: every atom `ERL_ATOM_EXT`,
@@ -633,7 +596,7 @@ int ei_encode_bitstring(char *buf, int *index, const char *p, size_t bitoffs, si
 /**
  * Encodes a pid (`NEW_PID_EXT`).
  */
-int ei_encode_pid(char *buf, int *index, const erlang_pid *p);
+int ei_encode_pid(char *buf, int *index, const struct erlang_pid *p);
 
 /**
  * Encodes a fun (closure or export).
@@ -643,17 +606,17 @@ int ei_encode_fun(char *buf, int *index, const erlang_fun *p);
 /**
  * Encodes a port (`V4_PORT_EXT` when the id needs more than 28 bits).
  */
-int ei_encode_port(char *buf, int *index, const erlang_port *p);
+int ei_encode_port(char *buf, int *index, const struct erlang_port *p);
 
 /**
  * Encodes a reference (`NEWER_REFERENCE_EXT`).
  */
-int ei_encode_ref(char *buf, int *index, const erlang_ref *p);
+int ei_encode_ref(char *buf, int *index, const struct erlang_ref *p);
 
 /**
  * Encodes a trace token as `{Flags, Label, Serial, From, Prev}`.
  */
-int ei_encode_trace(char *buf, int *index, const erlang_trace *p);
+int ei_encode_trace(char *buf, int *index, const struct erlang_trace *p);
 
 /**
  * Encodes a tuple header; the caller encodes `arity` elements.
@@ -674,7 +637,7 @@ int ei_encode_map_header(char *buf, int *index, int arity);
 /**
  * Encodes an `erlang_big`.
  */
-int ei_encode_big(char *buf, int *index, erlang_big *p);
+int ei_encode_big(char *buf, int *index, struct erlang_big *p);
 
 /**
  * Appends the version byte.
@@ -766,7 +729,7 @@ int ei_x_encode_bitstring(ei_x_buff *x, const char *p, size_t bitoffs, size_t bi
 /**
  * Appends a pid.
  */
-int ei_x_encode_pid(ei_x_buff *x, const erlang_pid *p);
+int ei_x_encode_pid(ei_x_buff *x, const struct erlang_pid *p);
 
 /**
  * Appends a fun.
@@ -776,17 +739,17 @@ int ei_x_encode_fun(ei_x_buff *x, const erlang_fun *fun);
 /**
  * Appends a port.
  */
-int ei_x_encode_port(ei_x_buff *x, const erlang_port *p);
+int ei_x_encode_port(ei_x_buff *x, const struct erlang_port *p);
 
 /**
  * Appends a reference.
  */
-int ei_x_encode_ref(ei_x_buff *x, const erlang_ref *p);
+int ei_x_encode_ref(ei_x_buff *x, const struct erlang_ref *p);
 
 /**
  * Appends a trace token.
  */
-int ei_x_encode_trace(ei_x_buff *x, const erlang_trace *p);
+int ei_x_encode_trace(ei_x_buff *x, const struct erlang_trace *p);
 
 /**
  * Appends a tuple header.
@@ -811,49 +774,65 @@ int ei_x_encode_map_header(ei_x_buff *x, long n);
 /**
  * Appends an `erlang_big`.
  */
-int ei_x_encode_big(ei_x_buff *x, erlang_big *big);
+int ei_x_encode_big(ei_x_buff *x, struct erlang_big *big);
+
+extern void ei_rs_x_format_entry(void);
+
+extern void ei_rs_x_format_wo_ver_entry(void);
+
+extern int ei_rs_va_int(void *ap);
+
+extern long ei_rs_va_long(void *ap);
+
+extern unsigned long ei_rs_va_ulong(void *ap);
+
+extern double ei_rs_va_double(void *ap);
+
+extern const char *ei_rs_va_str(void *ap);
+
+extern const struct erlang_pid *ei_rs_va_pid(void *ap);
 
 /**
  * Compares two references as Erlang orders them: -1, 0 or 1.
  */
-int ei_cmp_refs(erlang_ref *a, erlang_ref *b);
+int ei_cmp_refs(struct erlang_ref *a, struct erlang_ref *b);
 
 /**
  * Compares two pids as Erlang orders them: -1, 0 or 1.
  */
-int ei_cmp_pids(erlang_pid *a, erlang_pid *b);
+int ei_cmp_pids(struct erlang_pid *a, struct erlang_pid *b);
 
 /**
  * Compares two ports as Erlang orders them: -1, 0 or 1.
  */
-int ei_cmp_ports(erlang_port *a, erlang_port *b);
+int ei_cmp_ports(struct erlang_port *a, struct erlang_port *b);
 
 /**
  * Allocates an `erlang_big` for `arity` digit bytes, zeroed. Release it
  * with `ei_free_big`. Returns NULL if memory is short.
  */
-erlang_big *ei_alloc_big(unsigned int arity);
+struct erlang_big *ei_alloc_big(unsigned int arity);
 
 /**
  * Releases an `erlang_big` from `ei_alloc_big`. NULL is ignored.
  */
-void ei_free_big(erlang_big *b);
+void ei_free_big(struct erlang_big *b);
 
 /**
  * Compares two bignums: -1, 0 or 1 (a longer digit array is larger, as in
  * libei).
  */
-int ei_big_comp(erlang_big *x, erlang_big *y);
+int ei_big_comp(struct erlang_big *x, struct erlang_big *y);
 
 /**
  * Converts a bignum to a double. Returns -1 when it does not fit.
  */
-int ei_big_to_double(erlang_big *b, double *resp);
+int ei_big_to_double(struct erlang_big *b, double *resp);
 
 /**
  * Stores the `int` `s` in `b`, which needs at least 3 digit bytes.
  */
-int ei_small_to_big(int s, erlang_big *b);
+int ei_small_to_big(int s, struct erlang_big *b);
 
 /**
  * Initialises the library. Always succeeds (0); ei-rs needs no set-up, but
@@ -867,6 +846,22 @@ int ei_init(void);
  * setting changes nothing.
  */
 void ei_set_compat_rel(unsigned int rel);
+
+/**
+ * Prints the term at `buf[*index]` to `fp` as Erlang would write it and
+ * moves the index past it. Returns the number of bytes printed, or -1.
+ */
+int ei_print_term(FILE *fp, const char *buf, int *index);
+
+/**
+ * Prints the term at `buf[*index]` into a NUL-terminated string at `*s`
+ * and moves the index past it. When `*s` is NULL a buffer is allocated;
+ * otherwise `*s` must be a `malloc`ed buffer of `BUFSIZ` bytes, which is
+ * reallocated if the text needs more. Either way the caller frees `*s`.
+ * Returns the number of bytes printed, or -1 (`*s` then holds what was
+ * printed before the error).
+ */
+int ei_s_print_term(char **s, const char *buf, int *index);
 
 /**
  * Initialises `x` with an empty buffer. Returns 0, or -1 if memory is short.
@@ -914,6 +909,38 @@ int ei_x_append_buf(ei_x_buff *x, const char *buf, int len);
 
 #endif  /* EI_H */
 
+/* cbindgen closes the EI_H guard before this trailer: it has its own. */
+#ifndef EI_H_TRAILER
+#define EI_H_TRAILER
+
+/*
+ * A fun. Written out here rather than generated: its enum is declared inside
+ * the struct, as in OTP's ei.h, so that C sees EI_FUN_CLOSURE/EI_FUN_EXPORT
+ * at file scope and C++ as erlang_fun::EI_FUN_CLOSURE, which cbindgen
+ * cannot express. src/ffi/types.rs mirrors it; the ABI test checks both.
+ */
+struct erlang_fun {
+    long arity;
+    char module[MAXATOMLEN_UTF8];
+    enum { EI_FUN_CLOSURE, EI_FUN_EXPORT } type;
+    union {
+        struct {
+            char md5[16];
+            long index;
+            long old_index;
+            long uniq;
+            long n_free_vars;
+            erlang_pid pid;
+            long free_var_len;
+            char* free_vars;
+        } closure;
+        struct {
+            char* func;
+            int func_allocated;
+        } exprt;
+    } u;
+};
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -940,3 +967,5 @@ int ei_x_encode_bignum(ei_x_buff *x, mpz_t obj);
 #ifdef __cplusplus
 }
 #endif
+
+#endif /* EI_H_TRAILER */

@@ -131,14 +131,20 @@ mod tests {
 
     #[test]
     fn decimal() {
-        assert_eq!(to_decimal(false, &[0, 0, 0, 0, 0, 0, 0, 0, 1]), "18446744073709551616");
+        assert_eq!(
+            to_decimal(false, &[0, 0, 0, 0, 0, 0, 0, 0, 1]),
+            "18446744073709551616"
+        );
         assert_eq!(to_decimal(true, &[1]), "-1");
         assert_eq!(to_decimal(false, &[]), "0");
     }
 
     #[test]
     fn float() {
-        assert_eq!(to_f64(true, &[0, 0, 0, 0, 0, 0, 0, 0, 1]), Some(-18446744073709551616.0));
+        assert_eq!(
+            to_f64(true, &[0, 0, 0, 0, 0, 0, 0, 0, 1]),
+            Some(-18446744073709551616.0)
+        );
         assert_eq!(to_f64(false, &[0xff; 200]), None);
     }
 }

@@ -257,9 +257,7 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
             ATOM_UTF8_EXT | ATOM_EXT => (ATOM_EXT, d.u16()? as u32),
             STRING_EXT => (tag, d.u16()? as u32),
             FLOAT_EXT | NEW_FLOAT_EXT => (FLOAT_EXT, 0),
-            LARGE_TUPLE_EXT | LIST_EXT | MAP_EXT | BINARY_EXT | BIT_BINARY_EXT => {
-                (tag, d.u32()?)
-            }
+            LARGE_TUPLE_EXT | LIST_EXT | MAP_EXT | BINARY_EXT | BIT_BINARY_EXT => (tag, d.u32()?),
             SMALL_BIG_EXT => (tag, d.u8()? as u32),
             LARGE_BIG_EXT => (tag, d.u32()?),
             NEW_PID_EXT => (PID_EXT, 0),

@@ -510,8 +510,14 @@ mod tests {
         assert_eq!(enc(|s| long(s, 255)), [97, 255]);
         assert_eq!(enc(|s| long(s, -1)), [98, 255, 255, 255, 255]);
         assert_eq!(enc(|s| long(s, ERL_MAX + 1)), [110, 4, 0, 0, 0, 0, 8]);
-        assert_eq!(enc(|s| long(s, i64::MIN)), [110, 8, 1, 0, 0, 0, 0, 0, 0, 0, 128]);
-        assert_eq!(enc(|s| ulong(s, u64::MAX)), [110, 8, 0, 255, 255, 255, 255, 255, 255, 255, 255]);
+        assert_eq!(
+            enc(|s| long(s, i64::MIN)),
+            [110, 8, 1, 0, 0, 0, 0, 0, 0, 0, 128]
+        );
+        assert_eq!(
+            enc(|s| ulong(s, u64::MAX)),
+            [110, 8, 0, 255, 255, 255, 255, 255, 255, 255, 255]
+        );
         assert_eq!(enc(|s| ulong(s, 256)), [98, 0, 0, 1, 0]);
     }
 
@@ -520,7 +526,10 @@ mod tests {
         assert_eq!(enc(|s| atom(s, b"ok", enc::LATIN1)), [119, 2, b'o', b'k']);
         assert_eq!(enc(|s| atom(s, &[0xe9], enc::LATIN1)), [119, 2, 0xc3, 0xa9]);
         let long_latin1 = [b'a'; 128];
-        assert_eq!(enc(|s| atom(s, &long_latin1, enc::LATIN1))[..3], [118, 0, 128]);
+        assert_eq!(
+            enc(|s| atom(s, &long_latin1, enc::LATIN1))[..3],
+            [118, 0, 128]
+        );
         assert!(atom(&mut Vec::new(), &[b'a'; 256], enc::LATIN1).is_err());
         assert!(atom(&mut Vec::new(), "λ".as_bytes(), enc::ASCII).is_err());
     }
@@ -535,9 +544,18 @@ mod tests {
 
     #[test]
     fn bitstrings_shift_and_mask() {
-        assert_eq!(enc(|s| bitstring(s, &[0xff, 0xff], 0, 12)), [77, 0, 0, 0, 2, 4, 0xff, 0xf0]);
-        assert_eq!(enc(|s| bitstring(s, &[0x0f, 0xf0], 4, 8)), [109, 0, 0, 0, 1, 0xff]);
-        assert_eq!(enc(|s| bitstring(s, &[0x12, 0x34], 4, 4)), [77, 0, 0, 0, 1, 4, 0x20]);
+        assert_eq!(
+            enc(|s| bitstring(s, &[0xff, 0xff], 0, 12)),
+            [77, 0, 0, 0, 2, 4, 0xff, 0xf0]
+        );
+        assert_eq!(
+            enc(|s| bitstring(s, &[0x0f, 0xf0], 4, 8)),
+            [109, 0, 0, 0, 1, 0xff]
+        );
+        assert_eq!(
+            enc(|s| bitstring(s, &[0x12, 0x34], 4, 4)),
+            [77, 0, 0, 0, 1, 4, 0x20]
+        );
         assert!(bitstring(&mut Vec::new(), &[0], 4, 8).is_err());
     }
 

@@ -18,6 +18,8 @@ pub mod big;
 pub mod decode;
 pub mod encode;
 mod error;
+pub mod format;
+pub mod print;
 pub mod tag;
 pub mod term;
 

@@ -259,7 +259,9 @@ impl Term {
                         };
                         if n_free_vars == 0 {
                             if !free_vars.is_empty() {
-                                return Err(Error::Malformed("fun has bytes after its free variables"));
+                                return Err(Error::Malformed(
+                                    "fun has bytes after its free variables",
+                                ));
                             }
                             Term::Fun(f)
                         } else {
@@ -346,7 +348,9 @@ impl Term {
                             unreachable!()
                         };
                         if d.position() != end {
-                            return Err(Error::Malformed("fun size disagrees with its free variables"));
+                            return Err(Error::Malformed(
+                                "fun size disagrees with its free variables",
+                            ));
                         }
                         value = Term::Fun(*f);
                     }
@@ -491,7 +495,10 @@ mod tests {
             Term::Atom("ok".into()),
             Term::List(vec![Term::Integer(1), Term::Float(2.5)]),
             Term::ImproperList(vec![Term::Integer(1)], Box::new(Term::Atom("t".into()))),
-            Term::Map(vec![(Term::Binary(b"k".to_vec()), Term::String(b"v".to_vec()))]),
+            Term::Map(vec![(
+                Term::Binary(b"k".to_vec()),
+                Term::String(b"v".to_vec()),
+            )]),
             Term::BigInt {
                 negative: true,
                 digits: vec![0, 0, 0, 0, 0, 0, 0, 0, 1],

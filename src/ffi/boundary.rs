@@ -115,6 +115,16 @@ pub(crate) unsafe fn put<T>(p: *mut T, v: T) {
     }
 }
 
+/// [`put`], for decoders' store closures.
+///
+/// # Safety
+/// `p` is NULL or valid for writes.
+pub(crate) unsafe fn put_ok<T>(p: *mut T, v: T) -> etf::Result<()> {
+    // SAFETY: the caller's contract.
+    unsafe { put(p, v) };
+    Ok(())
+}
+
 /// A NUL-terminated C string argument's bytes.
 ///
 /// # Safety

@@ -7,7 +7,7 @@
 
 use libc::{c_char, c_int, c_long, c_longlong, c_uint, c_ulong, c_ulonglong, c_void, size_t};
 
-use super::boundary::{arg_mut, call, decode_at, put, read_index, set_array_str, RawBuf};
+use super::boundary::{arg_mut, call, decode_at, put, put_ok, read_index, set_array_str, RawBuf};
 use super::types::*;
 use crate::etf::atom::{self, enc, AtomRef};
 use crate::etf::decode::{FunRef, PidRef, PortRef, RefRef, StrRef};
@@ -30,7 +30,8 @@ fn convert_atom(a: AtomRef, destlen: usize, want: c_int) -> etf::Result<(Vec<u8>
     } else {
         let mut out = Vec::with_capacity(a.bytes.len() * 2);
         if a.utf8 {
-            atom::utf8_to_latin1(a.bytes, &mut out).ok_or(Error::Malformed("atom is not Latin-1"))?;
+            atom::utf8_to_latin1(a.bytes, &mut out)
+                .ok_or(Error::Malformed("atom is not Latin-1"))?;
         } else {
             atom::latin1_to_utf8(a.bytes, &mut out);
         }
@@ -92,88 +93,120 @@ fn store_ref(r: &RefRef, node: &[u8], out: &mut erlang_ref) -> etf::Result<()> {
 
 /// Reads the version byte (131).
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_version(buf: *const c_char, index: *mut c_int, version: *mut c_int) -> c_int {
+pub unsafe extern "C" fn ei_decode_version(
+    buf: *const c_char,
+    index: *mut c_int,
+    version: *mut c_int,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let v = d.version()?;
-            Ok(move || Ok(put(version, v as c_int)))
+            Ok(move || put_ok(version, v as c_int))
         })
     }
 }
 
 /// Decodes an integer that fits a `long`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_long(buf: *const c_char, index: *mut c_int, p: *mut c_long) -> c_int {
+pub unsafe extern "C" fn ei_decode_long(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_long,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let v = c_long::try_from(d.long()?).map_err(|_| Error::OutOfRange)?;
-            Ok(move || Ok(put(p, v)))
+            Ok(move || put_ok(p, v))
         })
     }
 }
 
 /// Decodes a non-negative integer that fits an `unsigned long`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_ulong(buf: *const c_char, index: *mut c_int, p: *mut c_ulong) -> c_int {
+pub unsafe extern "C" fn ei_decode_ulong(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_ulong,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let v = c_ulong::try_from(d.ulong()?).map_err(|_| Error::OutOfRange)?;
-            Ok(move || Ok(put(p, v)))
+            Ok(move || put_ok(p, v))
         })
     }
 }
 
 /// Decodes an integer that fits a `long long`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_longlong(buf: *const c_char, index: *mut c_int, p: *mut c_longlong) -> c_int {
+pub unsafe extern "C" fn ei_decode_longlong(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_longlong,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let v = d.long()?;
-            Ok(move || Ok(put(p, v)))
+            Ok(move || put_ok(p, v))
         })
     }
 }
 
 /// Decodes a non-negative integer that fits an `unsigned long long`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_ulonglong(buf: *const c_char, index: *mut c_int, p: *mut c_ulonglong) -> c_int {
+pub unsafe extern "C" fn ei_decode_ulonglong(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_ulonglong,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let v = d.ulong()?;
-            Ok(move || Ok(put(p, v)))
+            Ok(move || put_ok(p, v))
         })
     }
 }
 
 /// Decodes a float (`NEW_FLOAT_EXT` or the old `FLOAT_EXT`).
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_double(buf: *const c_char, index: *mut c_int, p: *mut f64) -> c_int {
+pub unsafe extern "C" fn ei_decode_double(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut f64,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let v = d.double()?;
-            Ok(move || Ok(put(p, v)))
+            Ok(move || put_ok(p, v))
         })
     }
 }
 
 /// Decodes the atom `true` (1) or `false` (0).
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_boolean(buf: *const c_char, index: *mut c_int, p: *mut c_int) -> c_int {
+pub unsafe extern "C" fn ei_decode_boolean(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_int,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let v = d.boolean()? as c_int;
-            Ok(move || Ok(put(p, v)))
+            Ok(move || put_ok(p, v))
         })
     }
 }
 
 /// Decodes an integer 0..255 into a char.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_char(buf: *const c_char, index: *mut c_int, p: *mut c_char) -> c_int {
+pub unsafe extern "C" fn ei_decode_char(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let v = d.char()? as c_char;
-            Ok(move || Ok(put(p, v)))
+            Ok(move || put_ok(p, v))
         })
     }
 }
@@ -181,7 +214,11 @@ pub unsafe extern "C" fn ei_decode_char(buf: *const c_char, index: *mut c_int, p
 /// Decodes a string (`STRING_EXT`, `[]`, or a list of small integers) into
 /// `p`, which must hold its length plus a NUL.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_string(buf: *const c_char, index: *mut c_int, p: *mut c_char) -> c_int {
+pub unsafe extern "C" fn ei_decode_string(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let s: StrRef = d.string()?;
@@ -201,7 +238,11 @@ pub unsafe extern "C" fn ei_decode_string(buf: *const c_char, index: *mut c_int,
 /// Decodes an atom into `p` (MAXATOMLEN bytes) as Latin-1; fails on atoms
 /// outside Latin-1.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_atom(buf: *const c_char, index: *mut c_int, p: *mut c_char) -> c_int {
+pub unsafe extern "C" fn ei_decode_atom(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+) -> c_int {
     unsafe {
         ei_decode_atom_as(
             buf,
@@ -231,7 +272,8 @@ pub unsafe extern "C" fn ei_decode_atom_as(
 ) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
-            let destlen = usize::try_from(destlen).map_err(|_| Error::InvalidArgument("destlen"))?;
+            let destlen =
+                usize::try_from(destlen).map_err(|_| Error::InvalidArgument("destlen"))?;
             let (text, got, res) = convert_atom(d.atom()?, destlen, want.0)?;
             Ok(move || {
                 if !p.is_null() {
@@ -298,7 +340,11 @@ pub unsafe extern "C" fn ei_decode_bitstring(
 
 /// Decodes a pid.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_pid(buf: *const c_char, index: *mut c_int, p: *mut erlang_pid) -> c_int {
+pub unsafe extern "C" fn ei_decode_pid(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut erlang_pid,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let pid = Pid::new(d.pid()?)?;
@@ -312,7 +358,11 @@ pub unsafe extern "C" fn ei_decode_pid(buf: *const c_char, index: *mut c_int, p:
 
 /// Decodes a port (any of its three encodings).
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_port(buf: *const c_char, index: *mut c_int, p: *mut erlang_port) -> c_int {
+pub unsafe extern "C" fn ei_decode_port(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut erlang_port,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let port = d.port()?;
@@ -327,7 +377,11 @@ pub unsafe extern "C" fn ei_decode_port(buf: *const c_char, index: *mut c_int, p
 
 /// Decodes a reference (at most 5 words).
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_ref(buf: *const c_char, index: *mut c_int, p: *mut erlang_ref) -> c_int {
+pub unsafe extern "C" fn ei_decode_ref(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut erlang_ref,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let r = d.reference()?;
@@ -342,7 +396,11 @@ pub unsafe extern "C" fn ei_decode_ref(buf: *const c_char, index: *mut c_int, p:
 
 /// Decodes a trace token `{Flags, Label, Serial, From, Prev}`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_trace(buf: *const c_char, index: *mut c_int, p: *mut erlang_trace) -> c_int {
+pub unsafe extern "C" fn ei_decode_trace(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut erlang_trace,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             if d.tuple_header()? != 5 {
@@ -373,11 +431,15 @@ fn arity_int(n: u32) -> etf::Result<c_int> {
 
 /// Decodes a tuple header: the arity.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_tuple_header(buf: *const c_char, index: *mut c_int, arity: *mut c_int) -> c_int {
+pub unsafe extern "C" fn ei_decode_tuple_header(
+    buf: *const c_char,
+    index: *mut c_int,
+    arity: *mut c_int,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let n = arity_int(d.tuple_header()?)?;
-            Ok(move || Ok(put(arity, n)))
+            Ok(move || put_ok(arity, n))
         })
     }
 }
@@ -385,22 +447,30 @@ pub unsafe extern "C" fn ei_decode_tuple_header(buf: *const c_char, index: *mut 
 /// Decodes a list header: the number of elements (0 for `[]`); a non-empty
 /// list's elements and tail follow.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_list_header(buf: *const c_char, index: *mut c_int, arity: *mut c_int) -> c_int {
+pub unsafe extern "C" fn ei_decode_list_header(
+    buf: *const c_char,
+    index: *mut c_int,
+    arity: *mut c_int,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let n = arity_int(d.list_header()?)?;
-            Ok(move || Ok(put(arity, n)))
+            Ok(move || put_ok(arity, n))
         })
     }
 }
 
 /// Decodes a map header: the number of key/value pairs.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_map_header(buf: *const c_char, index: *mut c_int, arity: *mut c_int) -> c_int {
+pub unsafe extern "C" fn ei_decode_map_header(
+    buf: *const c_char,
+    index: *mut c_int,
+    arity: *mut c_int,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let n = arity_int(d.map_header()?)?;
-            Ok(move || Ok(put(arity, n)))
+            Ok(move || put_ok(arity, n))
         })
     }
 }
@@ -408,7 +478,11 @@ pub unsafe extern "C" fn ei_decode_map_header(buf: *const c_char, index: *mut c_
 /// Decodes a fun. Closures get their free variables in a `malloc`ed buffer
 /// and exports may get a `malloc`ed function name: release with `free_fun`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_fun(buf: *const c_char, index: *mut c_int, p: *mut erlang_fun) -> c_int {
+pub unsafe extern "C" fn ei_decode_fun(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut erlang_fun,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let f = d.fun()?;
@@ -427,7 +501,12 @@ pub unsafe extern "C" fn ei_decode_fun(buf: *const c_char, index: *mut c_int, p:
     }
 }
 
-fn store_fun(out: &mut erlang_fun, f: &FunRef, module: &[u8], extra: Result<Pid, Vec<u8>>) -> etf::Result<()> {
+fn store_fun(
+    out: &mut erlang_fun,
+    f: &FunRef,
+    module: &[u8],
+    extra: Result<Pid, Vec<u8>>,
+) -> etf::Result<()> {
     set_array_str(&mut out.module, module)?;
     match (f, extra) {
         (
@@ -451,7 +530,9 @@ fn store_fun(out: &mut erlang_fun, f: &FunRef, module: &[u8], extra: Result<Pid,
                     return Err(Error::NoMemory);
                 }
                 // SAFETY: fv holds free_vars.len() bytes.
-                unsafe { std::ptr::copy_nonoverlapping(free_vars.as_ptr(), fv.cast(), free_vars.len()) };
+                unsafe {
+                    std::ptr::copy_nonoverlapping(free_vars.as_ptr(), fv.cast(), free_vars.len())
+                };
             }
             let mut closure = erlang_fun_closure {
                 md5: md5.map(|b| b as c_char),
@@ -507,7 +588,9 @@ fn store_fun(out: &mut erlang_fun, f: &FunRef, module: &[u8], extra: Result<Pid,
 pub unsafe extern "C" fn free_fun(f: *mut erlang_fun) {
     super::boundary::guard(|| {
         // SAFETY: the caller's contract.
-        let Some(f) = (unsafe { f.as_mut() }) else { return };
+        let Some(f) = (unsafe { f.as_mut() }) else {
+            return;
+        };
         match f.r#type.0 {
             EI_FUN_CLOSURE => {
                 // SAFETY: the type says the closure member is active.
@@ -538,7 +621,11 @@ pub unsafe extern "C" fn free_fun(f: *mut erlang_fun) {
 /// encoded one (see `ei_get_type`) and whose digits must be allocated
 /// (`ei_alloc_big`). With `b == NULL` the bignum is skipped.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_big(buf: *const c_char, index: *mut c_int, b: *mut erlang_big) -> c_int {
+pub unsafe extern "C" fn ei_decode_big(
+    buf: *const c_char,
+    index: *mut c_int,
+    b: *mut erlang_big,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let big = d.big()?;
@@ -585,7 +672,13 @@ pub unsafe extern "C" fn ei_decode_intlist(
                         c_long::try_from(d.long()?).map_err(|_| Error::OutOfRange)?;
                     }
                     if n > 0 {
-                        d.list_header().and_then(|t| if t == 0 { Ok(()) } else { Err(Error::Malformed("improper")) })?;
+                        d.list_header().and_then(|t| {
+                            if t == 0 {
+                                Ok(())
+                            } else {
+                                Err(Error::Malformed("improper"))
+                            }
+                        })?;
                     }
                     n
                 }
@@ -640,7 +733,11 @@ pub unsafe extern "C" fn ei_decode_iodata(
                     let mut d = Decoder::at(&src, start);
                     d.iodata(&mut |chunk| {
                         // SAFETY: the caller sized out_buf (from a NULL pass).
-                        std::ptr::copy_nonoverlapping(chunk.as_ptr(), out_buf.cast::<u8>().add(at), chunk.len());
+                        std::ptr::copy_nonoverlapping(
+                            chunk.as_ptr(),
+                            out_buf.cast::<u8>().add(at),
+                            chunk.len(),
+                        );
                         at += chunk.len();
                     })?;
                 }
@@ -655,7 +752,11 @@ pub unsafe extern "C" fn ei_decode_iodata(
 /// (decoded, index advanced), 0 (a valid term `ei_term` cannot hold: only
 /// its type and size are set, the index does not move), or -1.
 #[no_mangle]
-pub unsafe extern "C" fn ei_decode_ei_term(buf: *const c_char, index: *mut c_int, term: *mut ei_term) -> c_int {
+pub unsafe extern "C" fn ei_decode_ei_term(
+    buf: *const c_char,
+    index: *mut c_int,
+    term: *mut ei_term,
+) -> c_int {
     call(|| {
         // SAFETY: the caller's contract.
         let term = unsafe { arg_mut(term) }?;
@@ -667,7 +768,7 @@ pub unsafe extern "C" fn ei_decode_ei_term(buf: *const c_char, index: *mut c_int
         let mut d = Decoder::at(&src, start);
         let t = d.peek_tag()?;
         // (type, value setter) or "valid but not decoded" (type, size).
-        let decoded: Box<dyn FnOnce(&mut ei_term) -> etf::Result<()>> = match t {
+        let decoded: TermStore<'_> = match t {
             tag::SMALL_INTEGER_EXT | tag::INTEGER_EXT => {
                 let v = d.long()?;
                 Box::new(move |o| {
@@ -751,7 +852,11 @@ pub unsafe extern "C" fn ei_decode_ei_term(buf: *const c_char, index: *mut c_int
                     Ok(())
                 })
             }
-            tag::STRING_EXT | tag::BINARY_EXT | tag::BIT_BINARY_EXT | tag::LARGE_BIG_EXT | tag::NEW_FUN_EXT => {
+            tag::STRING_EXT
+            | tag::BINARY_EXT
+            | tag::BIT_BINARY_EXT
+            | tag::LARGE_BIG_EXT
+            | tag::NEW_FUN_EXT => {
                 let size = d.type_info()?.size;
                 let mut probe = Decoder::at(&src, start);
                 probe.skip()?;
@@ -766,6 +871,9 @@ pub unsafe extern "C" fn ei_decode_ei_term(buf: *const c_char, index: *mut c_int
         Ok(1)
     })
 }
+
+/// Stores a decoded `ei_term` once decoding has succeeded.
+type TermStore<'a> = Box<dyn FnOnce(&mut ei_term) -> etf::Result<()> + 'a>;
 
 /// `ei_decode_ei_term`'s "valid, not decoded here" answer.
 fn not_decoded(term: &mut ei_term, t: u8, size: u32) -> etf::Result<c_int> {

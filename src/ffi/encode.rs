@@ -75,7 +75,12 @@ unsafe fn fun<S: Sink + ?Sized>(s: &mut S, p: &erlang_fun) -> etf::Result<()> {
                 uniq: c.uniq,
                 n_free_vars: u32::try_from(c.n_free_vars)
                     .map_err(|_| Error::InvalidArgument("n_free_vars"))?,
-                pid: (array_str(&c.pid.node)?, c.pid.num, c.pid.serial, c.pid.creation),
+                pid: (
+                    array_str(&c.pid.node)?,
+                    c.pid.num,
+                    c.pid.serial,
+                    c.pid.creation,
+                ),
                 free_vars,
             };
             encode::fun_closure(s, &closure)
@@ -120,24 +125,32 @@ pub unsafe extern "C" fn ei_encode_version(buf: *mut c_char, index: *mut c_int) 
 /// Encodes a `long` as a small integer, integer or small bignum.
 #[no_mangle]
 pub unsafe extern "C" fn ei_encode_long(buf: *mut c_char, index: *mut c_int, p: c_long) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::long(s, p as i64)) }
+    unsafe { encode_at(buf, index, |s| encode::long(s, i64::from(p))) }
 }
 
 /// Encodes an `unsigned long`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_encode_ulong(buf: *mut c_char, index: *mut c_int, p: c_ulong) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::ulong(s, p as u64)) }
+    unsafe { encode_at(buf, index, |s| encode::ulong(s, u64::from(p))) }
 }
 
 /// Encodes a `long long`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_longlong(buf: *mut c_char, index: *mut c_int, p: c_longlong) -> c_int {
+pub unsafe extern "C" fn ei_encode_longlong(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: c_longlong,
+) -> c_int {
     unsafe { encode_at(buf, index, |s| encode::long(s, p)) }
 }
 
 /// Encodes an `unsigned long long`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_ulonglong(buf: *mut c_char, index: *mut c_int, p: c_ulonglong) -> c_int {
+pub unsafe extern "C" fn ei_encode_ulonglong(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: c_ulonglong,
+) -> c_int {
     unsafe { encode_at(buf, index, |s| encode::ulong(s, p)) }
 }
 
@@ -161,7 +174,11 @@ pub unsafe extern "C" fn ei_encode_char(buf: *mut c_char, index: *mut c_int, p: 
 
 /// Encodes a NUL-terminated string as a list of bytes.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_string(buf: *mut c_char, index: *mut c_int, p: *const c_char) -> c_int {
+pub unsafe extern "C" fn ei_encode_string(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const c_char,
+) -> c_int {
     unsafe { encode_at(buf, index, |s| encode::string(s, cstr(p)?)) }
 }
 
@@ -173,13 +190,25 @@ pub unsafe extern "C" fn ei_encode_string_len(
     p: *const c_char,
     len: c_int,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::string(s, bytes(p, self::len(len as c_long)?)?)) }
+    unsafe {
+        encode_at(buf, index, |s| {
+            encode::string(s, bytes(p, self::len(len as c_long)?)?)
+        })
+    }
 }
 
 /// Encodes a Latin-1 atom, truncated to 255 characters.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_atom(buf: *mut c_char, index: *mut c_int, p: *const c_char) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::atom(s, truncated(cstr(p)?), enc::LATIN1)) }
+pub unsafe extern "C" fn ei_encode_atom(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const c_char,
+) -> c_int {
+    unsafe {
+        encode_at(buf, index, |s| {
+            encode::atom(s, truncated(cstr(p)?), enc::LATIN1)
+        })
+    }
 }
 
 /// Encodes `len` Latin-1 characters as an atom, truncated to 255.
@@ -220,7 +249,11 @@ pub unsafe extern "C" fn ei_encode_atom_len_as(
     from: erlang_char_encoding,
     _to: erlang_char_encoding,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| atom_as(s, bytes(p, self::len(len as c_long)?)?, from)) }
+    unsafe {
+        encode_at(buf, index, |s| {
+            atom_as(s, bytes(p, self::len(len as c_long)?)?, from)
+        })
+    }
 }
 
 /// Encodes `len` bytes as a binary.
@@ -231,7 +264,11 @@ pub unsafe extern "C" fn ei_encode_binary(
     p: *const c_void,
     len: c_long,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::binary(s, bytes(p.cast(), self::len(len)?)?)) }
+    unsafe {
+        encode_at(buf, index, |s| {
+            encode::binary(s, bytes(p.cast(), self::len(len)?)?)
+        })
+    }
 }
 
 /// Encodes `bits` bits starting `bitoffs` bits into `p` as a bitstring.
@@ -248,7 +285,12 @@ pub unsafe extern "C" fn ei_encode_bitstring(
 
 /// # Safety
 /// `p` holds `(bitoffs + bits + 7) / 8` bytes.
-unsafe fn bitstring<S: Sink + ?Sized>(s: &mut S, p: *const c_char, bitoffs: usize, bits: usize) -> etf::Result<()> {
+unsafe fn bitstring<S: Sink + ?Sized>(
+    s: &mut S,
+    p: *const c_char,
+    bitoffs: usize,
+    bits: usize,
+) -> etf::Result<()> {
     let n = bitoffs
         .checked_add(bits)
         .ok_or(Error::InvalidArgument("bit count"))?
@@ -259,56 +301,104 @@ unsafe fn bitstring<S: Sink + ?Sized>(s: &mut S, p: *const c_char, bitoffs: usiz
 
 /// Encodes a pid (`NEW_PID_EXT`).
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_pid(buf: *mut c_char, index: *mut c_int, p: *const erlang_pid) -> c_int {
+pub unsafe extern "C" fn ei_encode_pid(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const erlang_pid,
+) -> c_int {
     unsafe { encode_at(buf, index, |s| pid(s, arg(p)?)) }
 }
 
 /// Encodes a fun (closure or export).
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_fun(buf: *mut c_char, index: *mut c_int, p: *const erlang_fun) -> c_int {
+pub unsafe extern "C" fn ei_encode_fun(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const erlang_fun,
+) -> c_int {
     unsafe { encode_at(buf, index, |s| fun(s, arg(p)?)) }
 }
 
 /// Encodes a port (`V4_PORT_EXT` when the id needs more than 28 bits).
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_port(buf: *mut c_char, index: *mut c_int, p: *const erlang_port) -> c_int {
+pub unsafe extern "C" fn ei_encode_port(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const erlang_port,
+) -> c_int {
     unsafe { encode_at(buf, index, |s| port(s, arg(p)?)) }
 }
 
 /// Encodes a reference (`NEWER_REFERENCE_EXT`).
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_ref(buf: *mut c_char, index: *mut c_int, p: *const erlang_ref) -> c_int {
+pub unsafe extern "C" fn ei_encode_ref(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const erlang_ref,
+) -> c_int {
     unsafe { encode_at(buf, index, |s| reference(s, arg(p)?)) }
 }
 
 /// Encodes a trace token as `{Flags, Label, Serial, From, Prev}`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_trace(buf: *mut c_char, index: *mut c_int, p: *const erlang_trace) -> c_int {
+pub unsafe extern "C" fn ei_encode_trace(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const erlang_trace,
+) -> c_int {
     unsafe { encode_at(buf, index, |s| trace(s, arg(p)?)) }
 }
 
 /// Encodes a tuple header; the caller encodes `arity` elements.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_tuple_header(buf: *mut c_char, index: *mut c_int, arity: c_int) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::tuple_header(s, self::arity(arity as c_long)?)) }
+pub unsafe extern "C" fn ei_encode_tuple_header(
+    buf: *mut c_char,
+    index: *mut c_int,
+    arity: c_int,
+) -> c_int {
+    unsafe {
+        encode_at(buf, index, |s| {
+            encode::tuple_header(s, self::arity(arity as c_long)?)
+        })
+    }
 }
 
 /// Encodes a list header (`[]` when arity is 0); the caller encodes the
 /// elements and the tail.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_list_header(buf: *mut c_char, index: *mut c_int, arity: c_int) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::list_header(s, self::arity(arity as c_long)?)) }
+pub unsafe extern "C" fn ei_encode_list_header(
+    buf: *mut c_char,
+    index: *mut c_int,
+    arity: c_int,
+) -> c_int {
+    unsafe {
+        encode_at(buf, index, |s| {
+            encode::list_header(s, self::arity(arity as c_long)?)
+        })
+    }
 }
 
 /// Encodes a map header; the caller encodes `arity` key/value pairs.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_map_header(buf: *mut c_char, index: *mut c_int, arity: c_int) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::map_header(s, self::arity(arity as c_long)?)) }
+pub unsafe extern "C" fn ei_encode_map_header(
+    buf: *mut c_char,
+    index: *mut c_int,
+    arity: c_int,
+) -> c_int {
+    unsafe {
+        encode_at(buf, index, |s| {
+            encode::map_header(s, self::arity(arity as c_long)?)
+        })
+    }
 }
 
 /// Encodes an `erlang_big`.
 #[no_mangle]
-pub unsafe extern "C" fn ei_encode_big(buf: *mut c_char, index: *mut c_int, p: *mut erlang_big) -> c_int {
+pub unsafe extern "C" fn ei_encode_big(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *mut erlang_big,
+) -> c_int {
     unsafe { encode_at(buf, index, |s: &mut BufSink| big(s, arg(p)?)) }
 }
 
@@ -323,13 +413,13 @@ pub unsafe extern "C" fn ei_x_encode_version(x: *mut ei_x_buff) -> c_int {
 /// Appends a `long`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_long(x: *mut ei_x_buff, n: c_long) -> c_int {
-    unsafe { x_encode(x, |s| encode::long(s, n as i64)) }
+    unsafe { x_encode(x, |s| encode::long(s, i64::from(n))) }
 }
 
 /// Appends an `unsigned long`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_ulong(x: *mut ei_x_buff, n: c_ulong) -> c_int {
-    unsafe { x_encode(x, |s| encode::ulong(s, n as u64)) }
+    unsafe { x_encode(x, |s| encode::ulong(s, u64::from(n))) }
 }
 
 /// Appends a `long long`.
@@ -370,8 +460,16 @@ pub unsafe extern "C" fn ei_x_encode_string(x: *mut ei_x_buff, s: *const c_char)
 
 /// Appends `len` bytes as a string.
 #[no_mangle]
-pub unsafe extern "C" fn ei_x_encode_string_len(x: *mut ei_x_buff, s: *const c_char, len: c_int) -> c_int {
-    unsafe { x_encode(x, |o| encode::string(o, bytes(s, self::len(len as c_long)?)?)) }
+pub unsafe extern "C" fn ei_x_encode_string_len(
+    x: *mut ei_x_buff,
+    s: *const c_char,
+    len: c_int,
+) -> c_int {
+    unsafe {
+        x_encode(x, |o| {
+            encode::string(o, bytes(s, self::len(len as c_long)?)?)
+        })
+    }
 }
 
 /// Appends a Latin-1 atom (up to 255 characters).
@@ -393,8 +491,16 @@ pub unsafe extern "C" fn ei_x_encode_atom_as(
 
 /// Appends `len` Latin-1 characters as an atom.
 #[no_mangle]
-pub unsafe extern "C" fn ei_x_encode_atom_len(x: *mut ei_x_buff, s: *const c_char, len: c_int) -> c_int {
-    unsafe { x_encode(x, |o| encode::atom(o, bytes(s, self::len(len as c_long)?)?, enc::LATIN1)) }
+pub unsafe extern "C" fn ei_x_encode_atom_len(
+    x: *mut ei_x_buff,
+    s: *const c_char,
+    len: c_int,
+) -> c_int {
+    unsafe {
+        x_encode(x, |o| {
+            encode::atom(o, bytes(s, self::len(len as c_long)?)?, enc::LATIN1)
+        })
+    }
 }
 
 /// Appends `len` bytes of encoding `from` as an atom.
@@ -406,13 +512,25 @@ pub unsafe extern "C" fn ei_x_encode_atom_len_as(
     from: erlang_char_encoding,
     _to: erlang_char_encoding,
 ) -> c_int {
-    unsafe { x_encode(x, |o| atom_as(o, bytes(s, self::len(len as c_long)?)?, from)) }
+    unsafe {
+        x_encode(x, |o| {
+            atom_as(o, bytes(s, self::len(len as c_long)?)?, from)
+        })
+    }
 }
 
 /// Appends `len` bytes as a binary.
 #[no_mangle]
-pub unsafe extern "C" fn ei_x_encode_binary(x: *mut ei_x_buff, s: *const c_void, len: c_int) -> c_int {
-    unsafe { x_encode(x, |o| encode::binary(o, bytes(s.cast(), self::len(len as c_long)?)?)) }
+pub unsafe extern "C" fn ei_x_encode_binary(
+    x: *mut ei_x_buff,
+    s: *const c_void,
+    len: c_int,
+) -> c_int {
+    unsafe {
+        x_encode(x, |o| {
+            encode::binary(o, bytes(s.cast(), self::len(len as c_long)?)?)
+        })
+    }
 }
 
 /// Appends a bitstring.

@@ -40,7 +40,8 @@ pub unsafe extern "C" fn ei_cmp_refs(a: *mut erlang_ref, b: *mut erlang_ref) -> 
         let n = aw.len().max(bw.len());
         aw.resize(n, 0);
         bw.resize(n, 0);
-        let o = cmp_nodes(&a.node, a.creation, &b.node, b.creation).then_with(|| aw.iter().rev().cmp(bw.iter().rev()));
+        let o = cmp_nodes(&a.node, a.creation, &b.node, b.creation)
+            .then_with(|| aw.iter().rev().cmp(bw.iter().rev()));
         Ok(ord(o))
     })
 }
@@ -130,7 +131,12 @@ pub unsafe extern "C" fn ei_big_comp(x: *mut erlang_big, y: *mut erlang_big) -> 
         let (x, y) = unsafe { (arg(x)?, arg(y)?) };
         // SAFETY: the caller's contract.
         let (xd, yd) = unsafe { (digits16(x), digits16(y)) };
-        Ok(ord(big::compare_digits16(x.is_neg != 0, xd, y.is_neg != 0, yd)))
+        Ok(ord(big::compare_digits16(
+            x.is_neg != 0,
+            xd,
+            y.is_neg != 0,
+            yd,
+        )))
     })
 }
 
@@ -142,7 +148,10 @@ pub unsafe extern "C" fn ei_big_to_double(b: *mut erlang_big, resp: *mut f64) ->
         let b = unsafe { arg(b) }?;
         let out = unsafe { arg_mut(resp) }?;
         // SAFETY: the caller's contract.
-        let bytes: Vec<u8> = unsafe { digits16(b) }.iter().flat_map(|d| d.to_le_bytes()).collect();
+        let bytes: Vec<u8> = unsafe { digits16(b) }
+            .iter()
+            .flat_map(|d| d.to_le_bytes())
+            .collect();
         *out = big::to_f64(b.is_neg != 0, &bytes).ok_or(Error::OutOfRange)?;
         Ok(0)
     })

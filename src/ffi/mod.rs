@@ -7,10 +7,15 @@
 //! wraps each body so that no panic unwinds into C.
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 #![allow(unsafe_op_in_unsafe_fn)]
+// C's `long` is 32 or 64 bits depending on the platform: conversions that
+// are no-ops here are not on every target.
+#![allow(clippy::useless_conversion, clippy::unnecessary_cast)]
 
 mod boundary;
 mod decode;
 mod encode;
+mod format;
 mod misc;
+mod print;
 pub mod types;
 mod xbuf;

@@ -28,7 +28,7 @@ pub const EI_MAX_COOKIE_SIZE: usize = 512;
 pub struct erlang_char_encoding(pub c_int);
 
 /// The type of `erlang_fun.type`: `EI_FUN_CLOSURE` or `EI_FUN_EXPORT`
-/// (declared by `ei.h`; an `int` in size).
+/// (an enum declared inside `erlang_fun` in `ei.h`; an `int` in size).
 #[repr(transparent)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct erlang_fun_type(pub c_int);
@@ -124,7 +124,8 @@ pub union erlang_fun_u {
     pub exprt: erlang_fun_export,
 }
 
-/// A fun.
+/// A fun. `ei.h` spells this struct out by hand (its trailer) because its
+/// enum is scoped inside it.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct erlang_fun {
@@ -238,7 +239,7 @@ pub struct ei_socket_callbacks {
 /// cbindgen:field-names=[thishostname, thisnodename, thisalivename, ei_connect_cookie, creation, self, cbs, setup_context, pidsn]
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub struct ei_cnode {
+pub struct ei_cnode_s {
     pub thishostname: [c_char; 255],
     pub thisnodename: [c_char; 257],
     pub thisalivename: [c_char; 255],
@@ -251,15 +252,21 @@ pub struct ei_cnode {
     pub pidsn: c_uint,
 }
 
+/// `ei_cnode`, as C programs name it (`struct ei_cnode_s`).
+pub type ei_cnode = ei_cnode_s;
+
 /// A growable buffer for the `ei_x_*` functions. `buff` comes from
 /// `malloc`: C code may `free` it or call `ei_x_free`.
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub struct ei_x_buff {
+pub struct ei_x_buff_TAG {
     pub buff: *mut c_char,
     pub buffsz: c_int,
     pub index: c_int,
 }
+
+/// `ei_x_buff`, as C programs name it (`struct ei_x_buff_TAG`).
+pub type ei_x_buff = ei_x_buff_TAG;
 
 // The array sizes above are literals because cbindgen prints them as
 // written; they must agree with OTP's macros.

@@ -26,7 +26,8 @@ impl XSink<'_> {
             return Ok(());
         }
         let new_cap = need.max(cap.saturating_mul(2)).max(X_INITIAL);
-        let new_cap_int = c_int::try_from(new_cap).map_err(|_| Error::TooLarge("ei_x_buff beyond 2 GiB"))?;
+        let new_cap_int =
+            c_int::try_from(new_cap).map_err(|_| Error::TooLarge("ei_x_buff beyond 2 GiB"))?;
         // SAFETY: buff is NULL or was allocated by malloc/realloc (the
         // ei_x_buff contract).
         let p = unsafe { libc::realloc(self.x.buff.cast(), new_cap) };
@@ -61,7 +62,10 @@ impl Sink for XSink<'_> {
 ///
 /// # Safety
 /// `x` is NULL or a valid `ei_x_buff` whose `buff` came from `malloc`.
-pub(crate) unsafe fn x_encode(x: *mut ei_x_buff, f: impl FnOnce(&mut XSink) -> etf::Result<()>) -> c_int {
+pub(crate) unsafe fn x_encode(
+    x: *mut ei_x_buff,
+    f: impl FnOnce(&mut XSink) -> etf::Result<()>,
+) -> c_int {
     call(|| {
         // SAFETY: the caller's contract.
         let x = unsafe { arg_mut(x) }?;
@@ -164,7 +168,11 @@ pub unsafe extern "C" fn ei_x_append(x: *mut ei_x_buff, x2: *const ei_x_buff) ->
 /// # Safety
 /// `x` is valid; `buf` holds `len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn ei_x_append_buf(x: *mut ei_x_buff, buf: *const c_char, len: c_int) -> c_int {
+pub unsafe extern "C" fn ei_x_append_buf(
+    x: *mut ei_x_buff,
+    buf: *const c_char,
+    len: c_int,
+) -> c_int {
     // SAFETY: the caller's contract.
     unsafe {
         x_encode(x, |s| {

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The full test suite: what CI runs (.ci/run).  Runnable from any directory,
+# on a fresh Debian 12 machine with rust/cargo, gcc and python3.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$REPO_ROOT"
+
+section "Prerequisites"
+ensure_system_packages
+ensure_rust_components
+ensure_cbindgen
+ensure_cargo_fuzz
+
+section "cargo fmt --check"
+cargo fmt --all -- --check
+
+section "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+section "cargo test --release"
+cargo test --release
+
+section "CMake build (Release) in ${BUILD_DIR#"$REPO_ROOT"/}"
+cmake_build
+
+section "ctest"
+(cd "$BUILD_DIR" && ctest --output-on-failure -j 2 -LE valgrind)
+
+section "valgrind (ctest -L valgrind)"
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "error: valgrind not installed" >&2
+    exit 1
+fi
+(cd "$BUILD_DIR" && ctest --output-on-failure -j 2 -L valgrind)
+
+if [ -f "$REPO_ROOT/scripts/fuzz.sh" ]; then
+    section "fuzz (scripts/fuzz.sh)"
+    bash "$REPO_ROOT/scripts/fuzz.sh"
+fi
+
+section "All tests passed"
