@@ -8,7 +8,4 @@ fn main() {
         .extra_warnings(true)
         .warnings_into_errors(true)
         .compile("ei_format_shim");
-    if std::env::var_os("CARGO_FEATURE_GMP").is_some() {
-        println!("cargo:rustc-link-lib=gmp");
-    }
 }

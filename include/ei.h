@@ -776,22 +776,6 @@ int ei_x_encode_map_header(ei_x_buff *x, long n);
  */
 int ei_x_encode_big(ei_x_buff *x, struct erlang_big *big);
 
-extern void ei_rs_x_format_entry(void);
-
-extern void ei_rs_x_format_wo_ver_entry(void);
-
-extern int ei_rs_va_int(void *ap);
-
-extern long ei_rs_va_long(void *ap);
-
-extern unsigned long ei_rs_va_ulong(void *ap);
-
-extern double ei_rs_va_double(void *ap);
-
-extern const char *ei_rs_va_str(void *ap);
-
-extern const struct erlang_pid *ei_rs_va_pid(void *ap);
-
 /**
  * Compares two references as Erlang orders them: -1, 0 or 1.
  */

@@ -33,6 +33,8 @@ ensure_system_packages() {
     for cmd in erl erlc escript cmake valgrind gcc g++ make; do
         command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
     done
+    [ -f /usr/include/gmp.h ] || [ -f "/usr/include/$(gcc -dumpmachine 2>/dev/null)/gmp.h" ] \
+        || missing+=(libgmp-dev)
     if command -v erl >/dev/null 2>&1; then
         dir=$(otp_ei_dir || true)
         if [ -z "$dir" ] || [ ! -f "$dir/include/ei.h" ] || [ ! -f "$dir/lib/libei.a" ]; then
@@ -49,7 +51,7 @@ ensure_system_packages() {
     echo "missing: ${missing[*]}; installing with apt-get"
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        erlang-base erlang-dev erlang-src cmake valgrind gcc g++ make
+        erlang-base erlang-dev erlang-src cmake valgrind gcc g++ make libgmp-dev
 }
 
 ensure_rust_components() {
@@ -83,6 +85,6 @@ cmake_build() {
     local jobs target_args=()
     jobs=$(nproc 2>/dev/null || echo 2)
     for t in "$@"; do target_args+=(--target "$t"); done
-    cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+    cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release ${CMAKE_EXTRA_ARGS:-}
     cmake --build "$BUILD_DIR" -j "$jobs" "${target_args[@]}"
 }

@@ -15,14 +15,14 @@ ensure_cargo_fuzz
 section "cargo fmt --check"
 cargo fmt --all -- --check
 
-section "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets -- -D warnings
+section "cargo clippy --all-targets --all-features -- -D warnings"
+cargo clippy --all-targets --all-features -- -D warnings
 
 section "cargo test --release"
 cargo test --release
 
-section "CMake build (Release) in ${BUILD_DIR#"$REPO_ROOT"/}"
-cmake_build
+section "CMake build (Release, with GMP) in ${BUILD_DIR#"$REPO_ROOT"/}"
+CMAKE_EXTRA_ARGS="-DEI_RS_WITH_GMP=ON" cmake_build
 
 section "ctest"
 (cd "$BUILD_DIR" && ctest --output-on-failure -j 2 -LE valgrind)

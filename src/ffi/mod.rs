@@ -15,6 +15,8 @@ mod boundary;
 mod decode;
 mod encode;
 mod format;
+#[cfg(feature = "gmp")]
+mod gmp;
 mod misc;
 mod print;
 pub mod types;
