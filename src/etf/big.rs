@@ -5,6 +5,15 @@
 
 use std::cmp::Ordering;
 
+/// The low 64 bits of a little-endian magnitude.
+pub fn low_u64(digits: &[u8]) -> u64 {
+    digits
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0u64, |acc, (i, &b)| acc | (b as u64) << (8 * i))
+}
+
 /// The value as a float, computed as libei's `ei_big_to_double` does
 /// (16-bit digit by digit, from the least significant). `None` when the
 /// result is not finite.
@@ -55,10 +64,7 @@ pub fn to_print_string(negative: bool, digits: &[u8], out: &mut String) {
     }
     // libei counts 16-bit digits: (bytes + 1) / 2 <= 4.
     if digits.len() <= 8 {
-        let v = digits
-            .iter()
-            .enumerate()
-            .fold(0u64, |acc, (i, &b)| acc | (b as u64) << (8 * i));
+        let v = low_u64(digits);
         let _ = write!(out, "{v}");
         return;
     }

@@ -846,11 +846,7 @@ fn big_magnitude_u64(digits: &[u8]) -> Result<u64> {
     if digits.iter().skip(8).any(|&d| d != 0) {
         return Err(Error::OutOfRange);
     }
-    Ok(digits
-        .iter()
-        .take(8)
-        .enumerate()
-        .fold(0u64, |acc, (i, &d)| acc | (d as u64) << (8 * i)))
+    Ok(super::big::low_u64(digits))
 }
 
 /// Parses the 31-byte text of an old `FLOAT_EXT` (`"%.20e"` padded with NULs).

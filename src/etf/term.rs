@@ -373,10 +373,7 @@ impl Term {
         let top = digits.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
         let digits = &digits[..top];
         if digits.len() <= 8 {
-            let u = digits
-                .iter()
-                .enumerate()
-                .fold(0u64, |acc, (i, &b)| acc | (b as u64) << (8 * i));
+            let u = super::big::low_u64(digits);
             if !negative && u <= i64::MAX as u64 {
                 return Term::Integer(u as i64);
             }

@@ -429,6 +429,21 @@ fn arity_int(n: u32) -> etf::Result<c_int> {
     c_int::try_from(n).map_err(|_| Error::OutOfRange)
 }
 
+/// The shared body of the three header decoders.
+unsafe fn decode_header(
+    buf: *const c_char,
+    index: *mut c_int,
+    arity: *mut c_int,
+    header: impl FnOnce(&mut Decoder<RawBuf>) -> etf::Result<u32>,
+) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let n = arity_int(header(d)?)?;
+            Ok(move || put_ok(arity, n))
+        })
+    }
+}
+
 /// Decodes a tuple header: the arity.
 #[no_mangle]
 pub unsafe extern "C" fn ei_decode_tuple_header(
@@ -436,12 +451,7 @@ pub unsafe extern "C" fn ei_decode_tuple_header(
     index: *mut c_int,
     arity: *mut c_int,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let n = arity_int(d.tuple_header()?)?;
-            Ok(move || put_ok(arity, n))
-        })
-    }
+    unsafe { decode_header(buf, index, arity, |d| d.tuple_header()) }
 }
 
 /// Decodes a list header: the number of elements (0 for `[]`); a non-empty
@@ -452,12 +462,7 @@ pub unsafe extern "C" fn ei_decode_list_header(
     index: *mut c_int,
     arity: *mut c_int,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let n = arity_int(d.list_header()?)?;
-            Ok(move || put_ok(arity, n))
-        })
-    }
+    unsafe { decode_header(buf, index, arity, |d| d.list_header()) }
 }
 
 /// Decodes a map header: the number of key/value pairs.
@@ -467,12 +472,7 @@ pub unsafe extern "C" fn ei_decode_map_header(
     index: *mut c_int,
     arity: *mut c_int,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let n = arity_int(d.map_header()?)?;
-            Ok(move || put_ok(arity, n))
-        })
-    }
+    unsafe { decode_header(buf, index, arity, |d| d.map_header()) }
 }
 
 /// Decodes a fun. Closures get their free variables in a `malloc`ed buffer
