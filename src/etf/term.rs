@@ -111,11 +111,6 @@ fn owned_pid(p: PidRef) -> Result<Pid> {
     })
 }
 
-/// Capacity for `n` elements of which each takes at least one input byte.
-fn capacity(n: u32, remaining_hint: usize) -> usize {
-    (n as usize).min(remaining_hint)
-}
-
 impl Term {
     /// Decodes one term (without a version byte) from the start of `buf`;
     /// returns it and the number of bytes used.
@@ -124,7 +119,7 @@ impl Term {
     /// and nesting deeper than [`MAX_DEPTH`].
     pub fn decode(buf: &[u8]) -> Result<(Term, usize)> {
         let mut d = Decoder::new(buf);
-        let t = Self::decode_from(&mut d, buf.len())?;
+        let t = Self::decode_from(&mut d)?;
         Ok((t, d.position()))
     }
 
@@ -132,25 +127,27 @@ impl Term {
     pub fn from_external(buf: &[u8]) -> Result<Term> {
         let mut d = Decoder::new(buf);
         d.version()?;
-        let t = Self::decode_from(&mut d, buf.len())?;
+        let t = Self::decode_from(&mut d)?;
         if d.position() != buf.len() {
             return Err(Error::Malformed("trailing bytes after term"));
         }
         Ok(t)
     }
 
-    /// Decodes one term from `d`. `size_hint` bounds preallocation (the
-    /// number of input bytes left is a good one).
-    pub fn decode_from<S: Source + ?Sized>(d: &mut Decoder<S>, size_hint: usize) -> Result<Term> {
+    /// Decodes one term from `d`; on error `d` has not moved.
+    pub fn decode_from<S: Source + ?Sized>(d: &mut Decoder<S>) -> Result<Term> {
         let start = d.position();
-        let r = Self::decode_iter(d, size_hint);
+        let r = Self::decode_iter(d);
         if r.is_err() {
             d.set_position(start);
         }
         r
     }
 
-    fn decode_iter<S: Source + ?Sized>(d: &mut Decoder<S>, hint: usize) -> Result<Term> {
+    // Containers start empty and grow with the elements actually decoded
+    // (each took input bytes): arities come off the wire and nest, so
+    // reserving for them would let a few bytes of headers reserve gigabytes.
+    fn decode_iter<S: Source + ?Sized>(d: &mut Decoder<S>) -> Result<Term> {
         let mut stack: Vec<Frame> = Vec::new();
         loop {
             // Decode one item; containers push a frame and continue.
@@ -165,19 +162,28 @@ impl Term {
                 ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT => {
                     Term::Atom(atom_string(d.atom()?)?)
                 }
-                STRING_EXT => Term::String(d.string()?.to_vec()),
+                // An empty STRING_EXT is `[]`, as Erlang reads it.
+                STRING_EXT => match d.string()?.to_vec() {
+                    s if s.is_empty() => Term::List(Vec::new()),
+                    s => Term::String(s),
+                },
                 NIL_EXT => {
                     d.list_header()?;
                     Term::List(Vec::new())
                 }
                 BINARY_EXT => Term::Binary(d.binary()?.to_vec()),
-                BIT_BINARY_EXT => {
-                    let (bytes, bits) = d.bitstring()?;
-                    Term::BitString {
-                        bytes: bytes.to_vec(),
-                        bits,
+                // Normalised as Erlang reads it: whole bytes are a binary,
+                // bits past the last used one are zero.
+                BIT_BINARY_EXT => match d.bitstring()? {
+                    (bytes, bits) if bits % 8 == 0 => Term::Binary(bytes.to_vec()),
+                    (bytes, bits) => {
+                        let mut bytes = bytes.to_vec();
+                        if let Some(last) = bytes.last_mut() {
+                            *last &= 0xffu8 << (8 - bits % 8);
+                        }
+                        Term::BitString { bytes, bits }
                     }
-                }
+                },
                 PID_EXT | NEW_PID_EXT => Term::Pid(owned_pid(d.pid()?)?),
                 PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT => {
                     let p = d.port()?;
@@ -200,7 +206,7 @@ impl Term {
                     if n == 0 {
                         Term::Tuple(Vec::new())
                     } else {
-                        stack.push(Frame::Tuple(Vec::with_capacity(capacity(n, hint)), n));
+                        stack.push(Frame::Tuple(Vec::new(), n));
                         Self::check_depth(&stack)?;
                         continue;
                     }
@@ -211,7 +217,7 @@ impl Term {
                         // A LIST_EXT of no elements is just its tail.
                         stack.push(Frame::ListTail(Vec::new()));
                     } else {
-                        stack.push(Frame::List(Vec::with_capacity(capacity(n, hint)), n));
+                        stack.push(Frame::List(Vec::new(), n));
                     }
                     Self::check_depth(&stack)?;
                     continue;
@@ -221,7 +227,7 @@ impl Term {
                     if n == 0 {
                         Term::Map(Vec::new())
                     } else {
-                        stack.push(Frame::Map(Vec::with_capacity(capacity(n, hint)), None, n));
+                        stack.push(Frame::Map(Vec::new(), None, n));
                         Self::check_depth(&stack)?;
                         continue;
                     }
@@ -255,7 +261,7 @@ impl Term {
                             old_index,
                             uniq,
                             pid: owned_pid(pid)?,
-                            free_vars: Vec::with_capacity(capacity(n_free_vars, free_vars.len())),
+                            free_vars: Vec::new(),
                         };
                         if n_free_vars == 0 {
                             if !free_vars.is_empty() {
