@@ -6,7 +6,8 @@
 //! libei's fixed buffers and one for `ei_x_buff`.
 //!
 //! Every function produces the same bytes as OTP 25's libei for the same call.
-//! On error nothing has been written.
+//! On error the sink may hold part of the encoding: the C layer moves its
+//! index only on success, and Rust callers should discard the output.
 
 use super::atom::{self, enc};
 use super::tag::*;

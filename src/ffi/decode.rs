@@ -91,6 +91,22 @@ fn store_ref(r: &RefRef, node: &[u8], out: &mut erlang_ref) -> etf::Result<()> {
     Ok(())
 }
 
+/// The shared body of the decoders that produce one plain value: decode it,
+/// then store it through `out` (if not NULL) once decoding succeeded.
+unsafe fn decode_value<T>(
+    buf: *const c_char,
+    index: *mut c_int,
+    out: *mut T,
+    f: impl FnOnce(&mut Decoder<RawBuf>) -> etf::Result<T>,
+) -> c_int {
+    unsafe {
+        decode_at(buf, index, |d| {
+            let v = f(d)?;
+            Ok(move || put_ok(out, v))
+        })
+    }
+}
+
 /// Reads the version byte (131).
 #[no_mangle]
 pub unsafe extern "C" fn ei_decode_version(
@@ -98,12 +114,7 @@ pub unsafe extern "C" fn ei_decode_version(
     index: *mut c_int,
     version: *mut c_int,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let v = d.version()?;
-            Ok(move || put_ok(version, v as c_int))
-        })
-    }
+    unsafe { decode_value(buf, index, version, |d| d.version().map(c_int::from)) }
 }
 
 /// Decodes an integer that fits a `long`.
@@ -114,9 +125,8 @@ pub unsafe extern "C" fn ei_decode_long(
     p: *mut c_long,
 ) -> c_int {
     unsafe {
-        decode_at(buf, index, |d| {
-            let v = c_long::try_from(d.long()?).map_err(|_| Error::OutOfRange)?;
-            Ok(move || put_ok(p, v))
+        decode_value(buf, index, p, |d| {
+            c_long::try_from(d.long()?).map_err(|_| Error::OutOfRange)
         })
     }
 }
@@ -129,9 +139,8 @@ pub unsafe extern "C" fn ei_decode_ulong(
     p: *mut c_ulong,
 ) -> c_int {
     unsafe {
-        decode_at(buf, index, |d| {
-            let v = c_ulong::try_from(d.ulong()?).map_err(|_| Error::OutOfRange)?;
-            Ok(move || put_ok(p, v))
+        decode_value(buf, index, p, |d| {
+            c_ulong::try_from(d.ulong()?).map_err(|_| Error::OutOfRange)
         })
     }
 }
@@ -143,12 +152,7 @@ pub unsafe extern "C" fn ei_decode_longlong(
     index: *mut c_int,
     p: *mut c_longlong,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let v = d.long()?;
-            Ok(move || put_ok(p, v))
-        })
-    }
+    unsafe { decode_value(buf, index, p, |d| d.long()) }
 }
 
 /// Decodes a non-negative integer that fits an `unsigned long long`.
@@ -158,12 +162,7 @@ pub unsafe extern "C" fn ei_decode_ulonglong(
     index: *mut c_int,
     p: *mut c_ulonglong,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let v = d.ulong()?;
-            Ok(move || put_ok(p, v))
-        })
-    }
+    unsafe { decode_value(buf, index, p, |d| d.ulong()) }
 }
 
 /// Decodes a float (`NEW_FLOAT_EXT` or the old `FLOAT_EXT`).
@@ -173,12 +172,7 @@ pub unsafe extern "C" fn ei_decode_double(
     index: *mut c_int,
     p: *mut f64,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let v = d.double()?;
-            Ok(move || put_ok(p, v))
-        })
-    }
+    unsafe { decode_value(buf, index, p, |d| d.double()) }
 }
 
 /// Decodes the atom `true` (1) or `false` (0).
@@ -188,12 +182,7 @@ pub unsafe extern "C" fn ei_decode_boolean(
     index: *mut c_int,
     p: *mut c_int,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let v = d.boolean()? as c_int;
-            Ok(move || put_ok(p, v))
-        })
-    }
+    unsafe { decode_value(buf, index, p, |d| Ok(d.boolean()? as c_int)) }
 }
 
 /// Decodes an integer 0..255 into a char.
@@ -203,12 +192,7 @@ pub unsafe extern "C" fn ei_decode_char(
     index: *mut c_int,
     p: *mut c_char,
 ) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let v = d.char()? as c_char;
-            Ok(move || put_ok(p, v))
-        })
-    }
+    unsafe { decode_value(buf, index, p, |d| Ok(d.char()? as c_char)) }
 }
 
 /// Decodes a string (`STRING_EXT`, `[]`, or a list of small integers) into
@@ -429,21 +413,6 @@ fn arity_int(n: u32) -> etf::Result<c_int> {
     c_int::try_from(n).map_err(|_| Error::OutOfRange)
 }
 
-/// The shared body of the three header decoders.
-unsafe fn decode_header(
-    buf: *const c_char,
-    index: *mut c_int,
-    arity: *mut c_int,
-    header: impl FnOnce(&mut Decoder<RawBuf>) -> etf::Result<u32>,
-) -> c_int {
-    unsafe {
-        decode_at(buf, index, |d| {
-            let n = arity_int(header(d)?)?;
-            Ok(move || put_ok(arity, n))
-        })
-    }
-}
-
 /// Decodes a tuple header: the arity.
 #[no_mangle]
 pub unsafe extern "C" fn ei_decode_tuple_header(
@@ -451,7 +420,7 @@ pub unsafe extern "C" fn ei_decode_tuple_header(
     index: *mut c_int,
     arity: *mut c_int,
 ) -> c_int {
-    unsafe { decode_header(buf, index, arity, |d| d.tuple_header()) }
+    unsafe { decode_value(buf, index, arity, |d| arity_int(d.tuple_header()?)) }
 }
 
 /// Decodes a list header: the number of elements (0 for `[]`); a non-empty
@@ -462,7 +431,7 @@ pub unsafe extern "C" fn ei_decode_list_header(
     index: *mut c_int,
     arity: *mut c_int,
 ) -> c_int {
-    unsafe { decode_header(buf, index, arity, |d| d.list_header()) }
+    unsafe { decode_value(buf, index, arity, |d| arity_int(d.list_header()?)) }
 }
 
 /// Decodes a map header: the number of key/value pairs.
@@ -472,7 +441,7 @@ pub unsafe extern "C" fn ei_decode_map_header(
     index: *mut c_int,
     arity: *mut c_int,
 ) -> c_int {
-    unsafe { decode_header(buf, index, arity, |d| d.map_header()) }
+    unsafe { decode_value(buf, index, arity, |d| arity_int(d.map_header()?)) }
 }
 
 /// Decodes a fun. Closures get their free variables in a `malloc`ed buffer
@@ -685,7 +654,6 @@ pub unsafe extern "C" fn ei_decode_intlist(
                 t => return Err(Error::UnexpectedTag(t)),
             };
             let n_int = c_int::try_from(n).map_err(|_| Error::OutOfRange)?;
-            let end = d.position();
             let src = RawBuf(buf.cast());
             Ok(move || {
                 if !a.is_null() {
@@ -704,7 +672,6 @@ pub unsafe extern "C" fn ei_decode_intlist(
                         }
                     }
                 }
-                debug_assert!(end >= start);
                 put(count, n_int);
                 Ok(())
             })

@@ -31,15 +31,15 @@ pub unsafe extern "C" fn ei_cmp_refs(a: *mut erlang_ref, b: *mut erlang_ref) -> 
     call(|| {
         // SAFETY: the caller's contract.
         let (a, b) = unsafe { (arg(a)?, arg(b)?) };
-        let words = |r: &erlang_ref| -> Vec<u32> {
+        // Words past `len` count as zero, so extra high zero words do not
+        // change the order.
+        let words = |r: &erlang_ref| {
             let n = usize::try_from(r.len).unwrap_or(0).min(r.n.len());
-            r.n[..n].to_vec()
+            let mut w = [0u32; 5];
+            w[..n].copy_from_slice(&r.n[..n]);
+            w
         };
-        let (mut aw, mut bw) = (words(a), words(b));
-        // Extra high words that are zero do not count.
-        let n = aw.len().max(bw.len());
-        aw.resize(n, 0);
-        bw.resize(n, 0);
+        let (aw, bw) = (words(a), words(b));
         let o = cmp_nodes(&a.node, a.creation, &b.node, b.creation)
             .then_with(|| aw.iter().rev().cmp(bw.iter().rev()));
         Ok(ord(o))
