@@ -185,111 +185,6 @@ typedef struct erlang_pid {
 } erlang_pid;
 
 /**
- * A port.
- */
-typedef struct erlang_port {
-  /**
-   * Node name, UTF-8, NUL-terminated.
-   */
-  char node[MAXATOMLEN_UTF8];
-  unsigned long long id;
-  unsigned int creation;
-} erlang_port;
-
-/**
- * A reference: `len` words of `n` are used.
- */
-typedef struct erlang_ref {
-  /**
-   * Node name, UTF-8, NUL-terminated.
-   */
-  char node[MAXATOMLEN_UTF8];
-  int len;
-  unsigned int n[5];
-  unsigned int creation;
-} erlang_ref;
-
-/**
- * A sequential trace token.
- */
-typedef struct erlang_trace {
-  long serial;
-  long prev;
-  struct erlang_pid from;
-  long label;
-  long flags;
-} erlang_trace;
-
-/**
- * A bignum: `arity` digit bytes stored as little-endian 16-bit digits.
- */
-typedef struct erlang_big {
-  unsigned int arity;
-  int is_neg;
-  void *digits;
-} erlang_big;
-
-/**
- * `ei_term.value`.
- */
-typedef union ei_term_value {
-  long i_val;
-  double d_val;
-  char atom_name[MAXATOMLEN_UTF8];
-  struct erlang_pid pid;
-  struct erlang_port port;
-  struct erlang_ref ref;
-} ei_term_value;
-
-/**
- * What `ei_decode_ei_term` decodes into.
- */
-typedef struct ei_term {
-  char ei_type;
-  int arity;
-  int size;
-  union ei_term_value value;
-} ei_term;
-
-/**
- * A growable buffer for the `ei_x_*` functions. `buff` comes from
- * `malloc`: C code may `free` it or call `ei_x_free`.
- */
-typedef struct ei_x_buff_TAG {
-  char *buff;
-  int buffsz;
-  int index;
-} ei_x_buff_TAG;
-
-/**
- * `ei_x_buff`, as C programs name it (`struct ei_x_buff_TAG`).
- */
-typedef struct ei_x_buff_TAG ei_x_buff;
-
-/**
- * A received message's envelope.
- */
-typedef struct erlang_msg {
-  long msgtype;
-  struct erlang_pid from;
-  struct erlang_pid to;
-  char toname[MAXATOMLEN_UTF8];
-  char cookie[MAXATOMLEN_UTF8];
-  struct erlang_trace token;
-} erlang_msg;
-
-/**
- * The peer of an accepted connection.
- */
-typedef struct ErlConnect {
-  /**
-   * IPv4 address, network byte order.
-   */
-  char ipadr[4];
-  char nodename[257];
-} ErlConnect;
-
-/**
  * User socket callbacks (`ei_connect_init_ussi`).
  */
 typedef struct ei_socket_callbacks {
@@ -332,9 +227,397 @@ typedef struct ei_cnode_s {
  */
 typedef struct ei_cnode_s ei_cnode;
 
+/**
+ * A reference: `len` words of `n` are used.
+ */
+typedef struct erlang_ref {
+  /**
+   * Node name, UTF-8, NUL-terminated.
+   */
+  char node[MAXATOMLEN_UTF8];
+  int len;
+  unsigned int n[5];
+  unsigned int creation;
+} erlang_ref;
+
+/**
+ * The peer of an accepted connection.
+ */
+typedef struct ErlConnect {
+  /**
+   * IPv4 address, network byte order.
+   */
+  char ipadr[4];
+  char nodename[257];
+} ErlConnect;
+
+/**
+ * A sequential trace token.
+ */
+typedef struct erlang_trace {
+  long serial;
+  long prev;
+  struct erlang_pid from;
+  long label;
+  long flags;
+} erlang_trace;
+
+/**
+ * A received message's envelope.
+ */
+typedef struct erlang_msg {
+  long msgtype;
+  struct erlang_pid from;
+  struct erlang_pid to;
+  char toname[MAXATOMLEN_UTF8];
+  char cookie[MAXATOMLEN_UTF8];
+  struct erlang_trace token;
+} erlang_msg;
+
+/**
+ * A growable buffer for the `ei_x_*` functions. `buff` comes from
+ * `malloc`: C code may `free` it or call `ei_x_free`.
+ */
+typedef struct ei_x_buff_TAG {
+  char *buff;
+  int buffsz;
+  int index;
+} ei_x_buff_TAG;
+
+/**
+ * `ei_x_buff`, as C programs name it (`struct ei_x_buff_TAG`).
+ */
+typedef struct ei_x_buff_TAG ei_x_buff;
+
+/**
+ * A port.
+ */
+typedef struct erlang_port {
+  /**
+   * Node name, UTF-8, NUL-terminated.
+   */
+  char node[MAXATOMLEN_UTF8];
+  unsigned long long id;
+  unsigned int creation;
+} erlang_port;
+
+/**
+ * A bignum: `arity` digit bytes stored as little-endian 16-bit digits.
+ */
+typedef struct erlang_big {
+  unsigned int arity;
+  int is_neg;
+  void *digits;
+} erlang_big;
+
+/**
+ * `ei_term.value`.
+ */
+typedef union ei_term_value {
+  long i_val;
+  double d_val;
+  char atom_name[MAXATOMLEN_UTF8];
+  struct erlang_pid pid;
+  struct erlang_port port;
+  struct erlang_ref ref;
+} ei_term_value;
+
+/**
+ * What `ei_decode_ei_term` decodes into.
+ */
+typedef struct ei_term {
+  char ei_type;
+  int arity;
+  int size;
+  union ei_term_value value;
+} ei_term;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Sets a node's identity. `thisalivename == NULL` asks the first node we
+ * connect to for a name (dynamic names).
+ */
+int ei_connect_xinit_ussi(ei_cnode *ec,
+                          const char *thishostname,
+                          const char *thisalivename,
+                          const char *thisnodename,
+                          Erl_IpAddr thisipaddr,
+                          const char *cookie,
+                          unsigned int creation,
+                          struct ei_socket_callbacks *cbs,
+                          int cbs_sz,
+                          void *setup_context);
+
+/**
+ * [`ei_connect_xinit_ussi`] with the default (TCP) callbacks.
+ */
+int ei_connect_xinit(ei_cnode *ec,
+                     const char *thishostname,
+                     const char *thisalivename,
+                     const char *thisnodename,
+                     Erl_IpAddr thisipaddr,
+                     const char *cookie,
+                     unsigned int creation);
+
+/**
+ * Sets a node's identity from its alive name: `alive@thishost`.
+ */
+int ei_connect_init_ussi(ei_cnode *ec,
+                         const char *this_node_name,
+                         const char *cookie,
+                         unsigned int creation,
+                         struct ei_socket_callbacks *cbs,
+                         int cbs_sz,
+                         void *setup_context);
+
+/**
+ * [`ei_connect_init_ussi`] with the default (TCP) callbacks.
+ */
+int ei_connect_init(ei_cnode *ec,
+                    const char *this_node_name,
+                    const char *cookie,
+                    unsigned int creation);
+
+/**
+ * The node's full name.
+ */
+const char *ei_thisnodename(const ei_cnode *ec);
+
+/**
+ * The node's host name.
+ */
+const char *ei_thishostname(const ei_cnode *ec);
+
+/**
+ * The node's alive name.
+ */
+const char *ei_thisalivename(const ei_cnode *ec);
+
+/**
+ * The node's own pid; NULL (`EINVAL`) before it has a name.
+ */
+struct erlang_pid *ei_self(ei_cnode *ec);
+
+/**
+ * A new pid on this node, distinct from every other this node made.
+ */
+int ei_make_pid(ei_cnode *ec, struct erlang_pid *pid);
+
+/**
+ * A new reference on this node, distinct from every other this process
+ * made.
+ */
+int ei_make_ref(ei_cnode *ec, struct erlang_ref *r);
+
+/**
+ * Sets the trace level (see `EI_TRACELEVEL`).
+ */
+void ei_set_tracelevel(int level);
+
+/**
+ * The trace level.
+ */
+int ei_get_tracelevel(void);
+
+/**
+ * Registers the node with epmd, listening on `port`. Returns the
+ * descriptor that keeps the registration: closing it unregisters. Without
+ * epmd: -1 with `erl_errno` `ECONNREFUSED`.
+ */
+int ei_publish_tmo(ei_cnode *ec, int port, unsigned int ms);
+
+/**
+ * [`ei_publish_tmo`] without a timeout.
+ */
+int ei_publish(ei_cnode *ec, int port);
+
+/**
+ * Asks epmd to forget `alive` (epmd refuses unless run with
+ * `-relaxed_command_check`; closing the descriptor `ei_publish` returned
+ * is the way to unregister).
+ */
+int ei_unpublish_tmo(const char *alive, unsigned int ms);
+
+/**
+ * [`ei_unpublish_tmo`] for this node.
+ */
+int ei_unpublish(ei_cnode *ec);
+
+/**
+ * Connects to `nodename` (`alive@host`).
+ */
+int ei_connect_tmo(ei_cnode *ec, char *nodename, unsigned int ms);
+
+/**
+ * [`ei_connect_tmo`] without a timeout.
+ */
+int ei_connect(ei_cnode *ec, char *nodename);
+
+/**
+ * Connects to the node `alivename` on the host at `adr`.
+ */
+int ei_xconnect_tmo(ei_cnode *ec, Erl_IpAddr adr, char *alivename, unsigned int ms);
+
+/**
+ * [`ei_xconnect_tmo`] without a timeout.
+ */
+int ei_xconnect(ei_cnode *ec, Erl_IpAddr adr, char *alivename);
+
+/**
+ * Connects to the node listening on `hostname:port`, without epmd.
+ */
+int ei_connect_host_port_tmo(ei_cnode *ec, char *hostname, int port, unsigned int ms);
+
+/**
+ * [`ei_connect_host_port_tmo`] without a timeout.
+ */
+int ei_connect_host_port(ei_cnode *ec, char *hostname, int port);
+
+/**
+ * Connects to the node listening on `adr:port`, without epmd.
+ */
+int ei_xconnect_host_port_tmo(ei_cnode *ec, Erl_IpAddr adr, int port, unsigned int ms);
+
+/**
+ * [`ei_xconnect_host_port_tmo`] without a timeout.
+ */
+int ei_xconnect_host_port(ei_cnode *ec, Erl_IpAddr adr, int port);
+
+/**
+ * Opens a listening socket on `adr:*port` (port 0: any); stores the
+ * address and port it got.
+ */
+int ei_xlisten(ei_cnode *ec, Erl_IpAddr adr, int *port, int backlog);
+
+/**
+ * [`ei_xlisten`] on every address.
+ */
+int ei_listen(ei_cnode *ec, int *port, int backlog);
+
+/**
+ * Accepts a connection from another node on the listening socket `lfd`
+ * and runs the handshake; fills `conp` (optional) with the peer.
+ */
+int ei_accept_tmo(ei_cnode *ec, int lfd, struct ErlConnect *conp, unsigned int ms);
+
+/**
+ * [`ei_accept_tmo`] without a timeout.
+ */
+int ei_accept(ei_cnode *ec, int lfd, struct ErlConnect *conp);
+
+/**
+ * Closes a connection (or listening socket) the library opened.
+ */
+int ei_close_connection(int fd);
+
+/**
+ * Sends an encoded message (with its version byte) to `to`.
+ */
+int ei_send_encoded_tmo(int fd,
+                        const struct erlang_pid *to,
+                        char *msg,
+                        int msglen,
+                        unsigned int ms);
+
+/**
+ * [`ei_send_encoded_tmo`] without a timeout.
+ */
+int ei_send_encoded(int fd, const struct erlang_pid *to, char *msg, int msglen);
+
+/**
+ * Sends an encoded message to `to`.
+ */
+int ei_send_tmo(int fd, struct erlang_pid *to, char *buf, int len, unsigned int ms);
+
+/**
+ * [`ei_send_tmo`] without a timeout.
+ */
+int ei_send(int fd, struct erlang_pid *to, char *buf, int len);
+
+/**
+ * Sends an encoded message from `from` to the process registered as `to`
+ * on the peer.
+ */
+int ei_send_reg_encoded_tmo(int fd,
+                            const struct erlang_pid *from,
+                            const char *to,
+                            char *msg,
+                            int msglen,
+                            unsigned int ms);
+
+/**
+ * [`ei_send_reg_encoded_tmo`] without a timeout.
+ */
+int ei_send_reg_encoded(int fd,
+                        const struct erlang_pid *from,
+                        const char *to,
+                        char *msg,
+                        int msglen);
+
+/**
+ * Sends an encoded message from this node to the process registered as
+ * `server_name` on the peer.
+ */
+int ei_reg_send_tmo(ei_cnode *ec, int fd, char *server_name, char *buf, int len, unsigned int ms);
+
+/**
+ * [`ei_reg_send_tmo`] without a timeout.
+ */
+int ei_reg_send(ei_cnode *ec, int fd, char *server_name, char *buf, int len);
+
+/**
+ * Receives a message into `x`'s buffer, which must be large enough.
+ * Returns `ERL_MSG`, `ERL_TICK` (a tick was answered; `erl_errno`
+ * `EAGAIN`) or `ERL_ERROR`.
+ */
+int ei_receive_msg_tmo(int fd, struct erlang_msg *msg, ei_x_buff *x, unsigned int ms);
+
+/**
+ * [`ei_receive_msg_tmo`] without a timeout.
+ */
+int ei_receive_msg(int fd, struct erlang_msg *msg, ei_x_buff *x);
+
+/**
+ * Receives a message into `x`, growing its buffer as needed.
+ */
+int ei_xreceive_msg_tmo(int fd, struct erlang_msg *msg, ei_x_buff *x, unsigned int ms);
+
+/**
+ * [`ei_xreceive_msg_tmo`] without a timeout.
+ */
+int ei_xreceive_msg(int fd, struct erlang_msg *msg, ei_x_buff *x);
+
+/**
+ * Receives a message into the `malloc`ed `*bufp` (grown with `realloc`
+ * as needed). Returns the message kind, `ERL_TICK` or `ERL_ERROR`.
+ */
+int ei_receive_encoded_tmo(int fd,
+                           char **bufp,
+                           int *bufsz,
+                           struct erlang_msg *msg,
+                           int *msglen,
+                           unsigned int ms);
+
+/**
+ * [`ei_receive_encoded_tmo`] without a timeout.
+ */
+int ei_receive_encoded(int fd, char **bufp, int *bufsz, struct erlang_msg *msg, int *msglen);
+
+/**
+ * Receives one raw frame (pass-through byte, control message and payload)
+ * into `bufp`. Returns its length, or `ERL_TICK` for an answered tick. A
+ * frame longer than `bufsize` is read and dropped (`EMSGSIZE`), so the
+ * connection stays usable.
+ */
+int ei_receive_tmo(int fd, uint8_t *bufp, int bufsize, unsigned int ms);
+
+/**
+ * [`ei_receive_tmo`] without a timeout.
+ */
+int ei_receive(int fd, uint8_t *bufp, int bufsize);
 
 /**
  * Reads the version byte (131).
@@ -846,6 +1129,36 @@ int ei_print_term(FILE *fp, const char *buf, int *index);
  * printed before the error).
  */
 int ei_s_print_term(char **s, const char *buf, int *index);
+
+/**
+ * `gethostbyname(3)`.
+ */
+struct hostent *ei_gethostbyname(const char *name);
+
+/**
+ * `gethostbyaddr(3)`.
+ */
+struct hostent *ei_gethostbyaddr(const char *addr, int len, int kind);
+
+/**
+ * `gethostbyname_r(3)`, returning the entry or NULL (`*h_errnop` set).
+ */
+struct hostent *ei_gethostbyname_r(const char *name,
+                                   struct hostent *hostp,
+                                   char *buffer,
+                                   int buflen,
+                                   int *h_errnop);
+
+/**
+ * `gethostbyaddr_r(3)`, returning the entry or NULL (`*h_errnop` set).
+ */
+struct hostent *ei_gethostbyaddr_r(const char *addr,
+                                   int length,
+                                   int kind,
+                                   struct hostent *hostp,
+                                   char *buffer,
+                                   int buflen,
+                                   int *h_errnop);
 
 /**
  * Initialises `x` with an empty buffer. Returns 0, or -1 if memory is short.

@@ -7,6 +7,8 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod dist;
+pub mod epmd;
 pub mod etf;
 
 mod ffi;

@@ -50,6 +50,20 @@ fn node_name(a: AtomRef) -> etf::Result<Vec<u8>> {
     Ok(convert_atom(a, MAXATOMLEN_UTF8, enc::UTF8)?.0)
 }
 
+/// Stores a decoded pid into a C `erlang_pid` (without allocating when the
+/// node name is already UTF-8, as every OTP node sends it).
+pub(crate) fn store_pid(p: &PidRef, out: &mut erlang_pid) -> etf::Result<()> {
+    if p.node.utf8 || p.node.is_ascii() {
+        set_array_str(&mut out.node, p.node.bytes)?;
+    } else {
+        set_array_str(&mut out.node, &node_name(p.node)?)?;
+    }
+    out.num = p.num;
+    out.serial = p.serial;
+    out.creation = p.creation;
+    Ok(())
+}
+
 struct Pid {
     node: Vec<u8>,
     num: u32,

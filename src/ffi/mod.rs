@@ -12,6 +12,7 @@
 #![allow(clippy::useless_conversion, clippy::unnecessary_cast)]
 
 mod boundary;
+mod connect;
 mod decode;
 mod encode;
 mod format;
@@ -19,5 +20,7 @@ mod format;
 mod gmp;
 mod misc;
 mod print;
+mod resolve;
+mod sockets;
 pub mod types;
 mod xbuf;

@@ -166,6 +166,10 @@ pub struct ei_term {
     pub value: ei_term_value,
 }
 
+/// An IPv4 address (`struct in_addr *`), as libei's connect functions
+/// take it.
+pub type Erl_IpAddr = *mut libc::in_addr;
+
 /// The peer of an accepted connection.
 #[repr(C)]
 #[derive(Clone, Copy)]

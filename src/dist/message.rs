@@ -1,0 +1,514 @@
+//! Frames on an established connection: ticks, control messages and
+//! payloads.
+//!
+//! Every frame is a 4-byte big-endian length and that many bytes; a zero
+//! length is a tick. We never advertise the atom cache or fragments, so
+//! every other frame is a pass-through frame: `'p'`, the control message
+//! (a tuple, with its own version byte) and, for messages that carry one,
+//! the payload term (with its own version byte).
+//!
+//! Reading never goes past the current frame, so a program that polls the
+//! socket sees exactly the bytes it has not yet received.
+
+use crate::etf::atom::AtomRef;
+use crate::etf::decode::{Decoder, PidRef};
+use crate::etf::encode::{self, SliceSink};
+use crate::etf::tag::VERSION_MAGIC;
+
+use super::error::{Error, Result};
+use super::trace;
+use super::transport::{read_exact, write_all_vectored, Deadline, Transport};
+
+/// Control message kinds (libei's `ERL_*` numbering).
+pub mod kind {
+    pub const LINK: i64 = 1;
+    pub const SEND: i64 = 2;
+    pub const EXIT: i64 = 3;
+    pub const UNLINK: i64 = 4;
+    pub const NODE_LINK: i64 = 5;
+    pub const REG_SEND: i64 = 6;
+    pub const GROUP_LEADER: i64 = 7;
+    pub const EXIT2: i64 = 8;
+    pub const SEND_TT: i64 = 12;
+    pub const EXIT_TT: i64 = 13;
+    pub const REG_SEND_TT: i64 = 16;
+    pub const EXIT2_TT: i64 = 18;
+    pub const MONITOR_P: i64 = 19;
+    pub const DEMONITOR_P: i64 = 20;
+    pub const MONITOR_P_EXIT: i64 = 21;
+    pub const UNLINK_ID: i64 = 35;
+    pub const UNLINK_ID_ACK: i64 = 36;
+}
+
+/// Longest frame accepted (1 GiB); longer frames are
+/// [`Error::TooLarge`]. The C API's buffer sizes are `int`, so no frame
+/// beyond 2 GiB could be delivered anyway.
+pub const MAX_FRAME: usize = 1 << 30;
+
+/// Longest control message accepted (64 KiB; real ones are under 3 KiB).
+pub const MAX_CONTROL: usize = 64 << 10;
+
+/// Bytes of a frame read before its control message is parsed.
+const FIRST_CHUNK: usize = 2048;
+
+/// Payloads longer than this grow the caller's buffer as bytes arrive, so
+/// that a length alone cannot make us allocate a gigabyte.
+const GROW_STEP: usize = 1 << 20;
+
+const PASS_THROUGH: u8 = b'p';
+
+/// A pid to send to: node name (UTF-8) and numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PidView<'a> {
+    pub node: &'a [u8],
+    pub num: u32,
+    pub serial: u32,
+    pub creation: u32,
+}
+
+impl<'a> From<PidRef<'a>> for PidView<'a> {
+    fn from(p: PidRef<'a>) -> Self {
+        PidView {
+            node: p.node.bytes,
+            num: p.num,
+            serial: p.serial,
+            creation: p.creation,
+        }
+    }
+}
+
+/// A received control message; fields borrow the frame's header bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Control<'a> {
+    /// The kind as received (`kind::*`).
+    pub kind: i64,
+    pub from: Option<PidRef<'a>>,
+    pub to: Option<PidRef<'a>>,
+    /// The registered name of `REG_SEND` (or a monitored name).
+    pub to_name: Option<AtomRef<'a>>,
+    pub cookie: Option<AtomRef<'a>>,
+    /// The encoded sequential trace token of the `_TT` kinds.
+    pub token: Option<&'a [u8]>,
+    /// The encoded id of `UNLINK_ID`.
+    pub unlink_id: Option<&'a [u8]>,
+}
+
+impl Control<'_> {
+    /// The kind as libei reports it: the `_TT` kinds fold onto their plain
+    /// kinds and `UNLINK_ID` is `UNLINK`.
+    pub fn reported_kind(&self) -> i64 {
+        match self.kind {
+            kind::SEND_TT | kind::EXIT_TT | kind::REG_SEND_TT | kind::EXIT2_TT => self.kind - 10,
+            kind::UNLINK_ID => kind::UNLINK,
+            k => k,
+        }
+    }
+}
+
+/// What [`receive`] got.
+#[derive(Debug)]
+pub enum Received<'h> {
+    /// A tick (already answered).
+    Tick,
+    /// A message; its payload (`payload_len` bytes) is in the caller's
+    /// buffer.
+    Message {
+        control: Control<'h>,
+        payload_len: usize,
+    },
+}
+
+/// Where [`receive`] puts a payload.
+pub trait PayloadBuf {
+    /// Makes the buffer at least `len` bytes long; false if it cannot grow
+    /// (a fixed buffer).
+    fn grow(&mut self, len: usize) -> Result<bool>;
+    /// The buffer.
+    fn bytes_mut(&mut self) -> &mut [u8];
+}
+
+impl PayloadBuf for Vec<u8> {
+    fn grow(&mut self, len: usize) -> Result<bool> {
+        if self.len() < len {
+            self.try_reserve(len - self.len())
+                .map_err(|_| Error::Io(std::io::ErrorKind::OutOfMemory.into()))?;
+            self.resize(len, 0);
+        }
+        Ok(true)
+    }
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        self
+    }
+}
+
+/// A fixed buffer.
+impl PayloadBuf for [u8] {
+    fn grow(&mut self, len: usize) -> Result<bool> {
+        Ok(self.len() >= len)
+    }
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        self
+    }
+}
+
+/// Parses a control message (after `'p'`) from `hdr`; returns it and the
+/// offset where the payload begins.
+pub fn parse_control(hdr: &[u8]) -> std::result::Result<(Control<'_>, usize), crate::etf::Error> {
+    let mut d = Decoder::new(hdr);
+    if d.version()? != VERSION_MAGIC {
+        return Err(crate::etf::Error::Malformed("bad version"));
+    }
+    let arity = d.tuple_header()?;
+    if arity == 0 {
+        return Err(crate::etf::Error::Malformed("empty control tuple"));
+    }
+    let mut c = Control {
+        kind: d.long()?,
+        ..Control::default()
+    };
+    fn token<'a>(d: &mut Decoder<'a, [u8]>) -> crate::etf::Result<&'a [u8]> {
+        let start = d.position();
+        d.skip()?;
+        d.slice_from(start)
+    }
+    fn pid_or_name<'a>(p: &mut Decoder<'a, [u8]>) -> (Option<PidRef<'a>>, Option<AtomRef<'a>>) {
+        match p.pid() {
+            Ok(pid) => (Some(pid), None),
+            Err(_) => (None, p.atom().ok()),
+        }
+    }
+    match c.kind {
+        kind::SEND | kind::SEND_TT => {
+            c.cookie = Some(d.atom()?);
+            c.to = Some(d.pid()?);
+            if c.kind == kind::SEND_TT {
+                c.token = Some(token(&mut d)?);
+            }
+        }
+        kind::REG_SEND | kind::REG_SEND_TT => {
+            c.from = Some(d.pid()?);
+            c.cookie = Some(d.atom()?);
+            c.to_name = Some(d.atom()?);
+            if c.kind == kind::REG_SEND_TT {
+                c.token = Some(token(&mut d)?);
+            }
+        }
+        kind::LINK | kind::UNLINK | kind::GROUP_LEADER | kind::EXIT | kind::EXIT2 => {
+            c.from = Some(d.pid()?);
+            c.to = Some(d.pid()?);
+        }
+        kind::EXIT_TT | kind::EXIT2_TT => {
+            c.from = Some(d.pid()?);
+            c.to = Some(d.pid()?);
+            c.token = Some(token(&mut d)?);
+        }
+        kind::UNLINK_ID => {
+            c.unlink_id = Some(token(&mut d)?);
+            c.from = Some(d.pid()?);
+            c.to = Some(d.pid()?);
+        }
+        kind::UNLINK_ID_ACK => {
+            return Err(crate::etf::Error::Malformed("unexpected UNLINK_ID_ACK"))
+        }
+        kind::MONITOR_P | kind::DEMONITOR_P | kind::MONITOR_P_EXIT => {
+            // {Kind, From, To, Ref[, Reason]}: From and To are pids or, for
+            // a monitored name, an atom. The rest stays in the payload, as
+            // libei leaves it.
+            let payload_start = d.position();
+            let mut peek = Decoder::at(hdr, payload_start);
+            let (from, _) = pid_or_name(&mut peek);
+            let (to, to_name) = pid_or_name(&mut peek);
+            c.from = from;
+            c.to = to;
+            c.to_name = to_name;
+            return Ok((c, payload_start));
+        }
+        _ => {}
+    }
+    Ok((c, d.position()))
+}
+
+/// Reads one frame: answers a tick, or parses the control message into
+/// `header` (reused between calls) and the payload into `payload`.
+/// `UNLINK_ID` is acknowledged here. A payload too long for a fixed buffer
+/// is read and dropped, and is [`Error::TooLarge`].
+pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
+    t: &mut T,
+    header: &'h mut Vec<u8>,
+    payload: &mut B,
+    deadline: Deadline,
+) -> Result<Received<'h>> {
+    let mut len_bytes = [0u8; 4];
+    read_exact(t, &mut len_bytes, deadline)?;
+    let len = u32::from_be_bytes(len_bytes) as usize;
+    if len == 0 {
+        trace::log(5, format_args!("<- TICK"));
+        send_tick(t, deadline)?;
+        return Ok(Received::Tick);
+    }
+    if len > MAX_FRAME {
+        return Err(Error::TooLarge(len as u64));
+    }
+
+    // Read the start of the frame and parse the control message, reading
+    // more while it is cut short.
+    header.clear();
+    let mut have = len.min(FIRST_CHUNK);
+    header.resize(have, 0);
+    read_exact(t, header, deadline)?;
+    if header[0] != PASS_THROUGH {
+        drain(t, len - have, deadline)?;
+        return Err(Error::BadMessage("not a pass-through frame"));
+    }
+    let payload_start = loop {
+        match parse_control(&header[1..]) {
+            Ok((_, start)) => break start + 1,
+            Err(crate::etf::Error::Truncated) if have < len && have < MAX_CONTROL => {
+                let more = (len - have).min(have).min(MAX_CONTROL - have);
+                header.resize(have + more, 0);
+                read_exact(t, &mut header[have..], deadline)?;
+                have += more;
+            }
+            Err(_) => {
+                drain(t, len - have, deadline)?;
+                return Err(Error::BadMessage("malformed control message"));
+            }
+        }
+    };
+
+    // The payload: what is left of the header chunk, then the rest of the
+    // frame, straight into the caller's buffer.
+    let payload_len = len - payload_start;
+    let in_header = have - payload_start;
+    let mut filled = 0;
+    let mut target = payload_len.min(in_header.max(GROW_STEP));
+    if !payload.grow(target)? {
+        drain(t, len - have, deadline)?;
+        return Err(Error::TooLarge(payload_len as u64));
+    }
+    payload.bytes_mut()[..in_header].copy_from_slice(&header[payload_start..have]);
+    filled += in_header;
+    while filled < payload_len {
+        if filled == target {
+            target = payload_len.min(target.saturating_mul(2));
+            if !payload.grow(target)? {
+                drain(t, payload_len - filled, deadline)?;
+                return Err(Error::TooLarge(payload_len as u64));
+            }
+        }
+        read_exact(t, &mut payload.bytes_mut()[filled..target], deadline)?;
+        filled = target;
+    }
+
+    let (control, _) = parse_control(&header[1..]).map_err(|_| Error::BadMessage("control"))?;
+    if trace::enabled(4) {
+        trace::log(
+            4,
+            format_args!(
+                "<- {} ({} bytes of payload)",
+                kind_name(control.kind),
+                payload_len
+            ),
+        );
+    }
+    if control.kind == kind::UNLINK_ID {
+        if let (Some(id), Some(from), Some(to)) = (control.unlink_id, control.from, control.to) {
+            send_unlink_id_ack(t, id, to.into(), from.into(), deadline)?;
+        }
+    }
+    Ok(Received::Message {
+        control,
+        payload_len,
+    })
+}
+
+/// Reads one frame as it is (pass-through byte, control message and
+/// payload) into `buf`: `Ok(None)` for a tick (answered). A frame longer
+/// than `buf` is read and dropped, and is [`Error::TooLarge`].
+pub fn receive_raw<T: Transport + ?Sized>(
+    t: &mut T,
+    buf: &mut [u8],
+    deadline: Deadline,
+) -> Result<Option<usize>> {
+    let mut len_bytes = [0u8; 4];
+    read_exact(t, &mut len_bytes, deadline)?;
+    let len = u32::from_be_bytes(len_bytes) as usize;
+    if len == 0 {
+        send_tick(t, deadline)?;
+        return Ok(None);
+    }
+    if len > buf.len() {
+        if len <= MAX_FRAME {
+            drain(t, len, deadline)?;
+        }
+        return Err(Error::TooLarge(len as u64));
+    }
+    read_exact(t, &mut buf[..len], deadline)?;
+    Ok(Some(len))
+}
+
+/// Reads and drops `n` bytes.
+fn drain<T: Transport + ?Sized>(t: &mut T, mut n: usize, deadline: Deadline) -> Result<()> {
+    let mut scratch = [0u8; 4096];
+    while n > 0 {
+        let k = n.min(scratch.len());
+        read_exact(t, &mut scratch[..k], deadline)?;
+        n -= k;
+    }
+    Ok(())
+}
+
+/// Sends a tick (an empty frame).
+pub fn send_tick<T: Transport + ?Sized>(t: &mut T, deadline: Deadline) -> Result<()> {
+    write_all_vectored(t, &[&[0, 0, 0, 0]], deadline)
+}
+
+/// Longest control message we encode: a tuple of a kind, an empty cookie
+/// atom, two pids with 1020-byte node names and a 1020-byte name.
+const CONTROL_BUF: usize = 4 * 1030;
+
+/// Sends one pass-through frame: the encoded control message (with its
+/// version byte) and the payload, in one vectored write.
+pub fn send_frame<T: Transport + ?Sized>(
+    t: &mut T,
+    control: &[u8],
+    payload: &[u8],
+    deadline: Deadline,
+) -> Result<()> {
+    let total = 1 + control.len() + payload.len();
+    let len = u32::try_from(total)
+        .ok()
+        .filter(|&l| l as usize <= MAX_FRAME)
+        .ok_or(Error::TooLarge(total as u64))?;
+    let mut head = [0u8; 5];
+    head[..4].copy_from_slice(&len.to_be_bytes());
+    head[4] = PASS_THROUGH;
+    write_all_vectored(t, &[&head, control, payload], deadline)
+}
+
+/// Encodes a control tuple into `buf` with `f`, returning the bytes.
+fn control(
+    buf: &mut [u8; CONTROL_BUF],
+    f: impl FnOnce(&mut SliceSink<'_>) -> crate::etf::Result<()>,
+) -> Result<&[u8]> {
+    let mut s = SliceSink::new(&mut buf[..], 0);
+    encode::version(&mut s)?;
+    f(&mut s)?;
+    let n = s.position();
+    Ok(&buf[..n])
+}
+
+fn pid(s: &mut SliceSink<'_>, p: PidView<'_>) -> crate::etf::Result<()> {
+    encode::pid(s, p.node, p.num, p.serial, p.creation)
+}
+
+/// Sends `payload` (an encoded term with its version byte) to `to`.
+pub fn send_to_pid<T: Transport + ?Sized>(
+    t: &mut T,
+    to: PidView<'_>,
+    payload: &[u8],
+    deadline: Deadline,
+) -> Result<()> {
+    let mut buf = [0u8; CONTROL_BUF];
+    let c = control(&mut buf, |s| {
+        encode::tuple_header(s, 3)?;
+        encode::long(s, kind::SEND)?;
+        encode::atom(s, b"", crate::etf::atom::enc::LATIN1)?;
+        pid(s, to)
+    })?;
+    trace::log(4, format_args!("-> SEND ({} bytes)", payload.len()));
+    send_frame(t, c, payload, deadline)
+}
+
+/// Sends `payload` from `from` to the process registered as `name` (UTF-8)
+/// on the peer.
+pub fn send_to_name<T: Transport + ?Sized>(
+    t: &mut T,
+    from: PidView<'_>,
+    name: &[u8],
+    payload: &[u8],
+    deadline: Deadline,
+) -> Result<()> {
+    let mut buf = [0u8; CONTROL_BUF];
+    let c = control(&mut buf, |s| {
+        encode::tuple_header(s, 4)?;
+        encode::long(s, kind::REG_SEND)?;
+        pid(s, from)?;
+        encode::atom(s, b"", crate::etf::atom::enc::LATIN1)?;
+        encode::atom(s, name, crate::etf::atom::enc::UTF8)
+    })?;
+    trace::log(
+        4,
+        format_args!(
+            "-> REG_SEND to {} ({} bytes)",
+            String::from_utf8_lossy(name),
+            payload.len()
+        ),
+    );
+    send_frame(t, c, payload, deadline)
+}
+
+/// Sends a control message without payload whose elements after the kind
+/// are pids: LINK, UNLINK, ... `{Kind, From, To}`, and EXIT2 with an
+/// encoded reason (without version byte) appended as the last element.
+pub fn send_signal<T: Transport + ?Sized>(
+    t: &mut T,
+    k: i64,
+    from: PidView<'_>,
+    to: PidView<'_>,
+    reason: Option<&[u8]>,
+    deadline: Deadline,
+) -> Result<()> {
+    let mut buf = [0u8; CONTROL_BUF];
+    let c = control(&mut buf, |s| {
+        encode::tuple_header(s, if reason.is_some() { 4 } else { 3 })?;
+        encode::long(s, k)?;
+        pid(s, from)?;
+        pid(s, to)
+    })?;
+    trace::log(4, format_args!("-> {}", kind_name(k)));
+    send_frame(t, c, reason.unwrap_or(&[]), deadline)
+}
+
+fn send_unlink_id_ack<T: Transport + ?Sized>(
+    t: &mut T,
+    id: &[u8],
+    from: PidView<'_>,
+    to: PidView<'_>,
+    deadline: Deadline,
+) -> Result<()> {
+    let mut buf = [0u8; CONTROL_BUF];
+    let c = control(&mut buf, |s| {
+        encode::tuple_header(s, 4)?;
+        encode::long(s, kind::UNLINK_ID_ACK)?;
+        encode::Sink::put(s, id)?;
+        pid(s, from)?;
+        pid(s, to)
+    })?;
+    trace::log(4, format_args!("-> UNLINK_ID_ACK"));
+    send_frame(t, c, &[], deadline)
+}
+
+/// A control kind's name, for traces.
+pub fn kind_name(k: i64) -> &'static str {
+    match k {
+        kind::LINK => "LINK",
+        kind::SEND => "SEND",
+        kind::EXIT => "EXIT",
+        kind::UNLINK => "UNLINK",
+        kind::NODE_LINK => "NODE_LINK",
+        kind::REG_SEND => "REG_SEND",
+        kind::GROUP_LEADER => "GROUP_LEADER",
+        kind::EXIT2 => "EXIT2",
+        kind::SEND_TT => "SEND_TT",
+        kind::EXIT_TT => "EXIT_TT",
+        kind::REG_SEND_TT => "REG_SEND_TT",
+        kind::EXIT2_TT => "EXIT2_TT",
+        kind::MONITOR_P => "MONITOR_P",
+        kind::DEMONITOR_P => "DEMONITOR_P",
+        kind::MONITOR_P_EXIT => "MONITOR_P_EXIT",
+        kind::UNLINK_ID => "UNLINK_ID",
+        kind::UNLINK_ID_ACK => "UNLINK_ID_ACK",
+        _ => "unknown control message",
+    }
+}
