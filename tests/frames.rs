@@ -1,0 +1,190 @@
+//! Frames on an established connection, against a scripted peer.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use ei::dist::message::{self, kind, PidView, Received};
+use ei::dist::{Error, TcpTransport};
+
+fn pair() -> (TcpTransport, TcpStream) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (b, _) = l.accept().unwrap();
+    (TcpTransport::new(a).unwrap(), b)
+}
+
+fn soon() -> Option<Instant> {
+    Some(Instant::now() + Duration::from_secs(5))
+}
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut f = (body.len() as u32).to_be_bytes().to_vec();
+    f.extend_from_slice(body);
+    f
+}
+
+const PID: PidView<'static> = PidView {
+    node: b"n@h",
+    num: 1,
+    serial: 2,
+    creation: 3,
+};
+
+#[test]
+fn send_then_receive_our_own_frames() {
+    let (mut t, peer) = pair();
+    let mut back = TcpTransport::new(peer).unwrap();
+    let payload = [131u8, 100, 0, 2, b'h', b'i'];
+    message::send_to_pid(&mut t, PID, &payload, soon()).unwrap();
+    message::send_to_name(&mut t, PID, "reg".as_bytes(), &payload, soon()).unwrap();
+    let mut header = Vec::new();
+    let mut buf = Vec::new();
+    match message::receive(&mut back, &mut header, &mut buf, soon()).unwrap() {
+        Received::Message {
+            control,
+            payload_len,
+        } => {
+            assert_eq!(control.kind, kind::SEND);
+            assert_eq!(control.to.unwrap().node.bytes, b"n@h");
+            assert_eq!(&buf[..payload_len], &payload);
+        }
+        Received::Tick => panic!("tick"),
+    }
+    let mut header = Vec::new();
+    match message::receive(&mut back, &mut header, &mut buf, soon()).unwrap() {
+        Received::Message {
+            control,
+            payload_len,
+        } => {
+            assert_eq!(control.kind, kind::REG_SEND);
+            assert_eq!(control.to_name.unwrap().bytes, b"reg");
+            assert_eq!(control.from.unwrap().num, 1);
+            assert_eq!(&buf[..payload_len], &payload);
+        }
+        Received::Tick => panic!("tick"),
+    }
+}
+
+#[test]
+fn ticks_are_answered() {
+    let (mut t, mut peer) = pair();
+    peer.write_all(&[0, 0, 0, 0]).unwrap();
+    let mut header = Vec::new();
+    let mut buf = Vec::new();
+    assert!(matches!(
+        message::receive(&mut t, &mut header, &mut buf, soon()).unwrap(),
+        Received::Tick
+    ));
+    let mut tock = [9u8; 4];
+    peer.read_exact(&mut tock).unwrap();
+    assert_eq!(tock, [0, 0, 0, 0]);
+}
+
+#[test]
+fn hostile_lengths_fail_without_allocating_or_waiting() {
+    let (mut t, mut peer) = pair();
+    peer.write_all(&[0xff, 0xff, 0xff, 0xff, b'p']).unwrap();
+    let mut header = Vec::new();
+    let mut buf = Vec::new();
+    let t0 = Instant::now();
+    let r = message::receive(&mut t, &mut header, &mut buf, soon());
+    assert!(matches!(r, Err(Error::TooLarge(_))), "{r:?}");
+    assert!(t0.elapsed() < Duration::from_secs(1));
+    assert!(buf.capacity() < 1 << 20);
+}
+
+#[test]
+fn a_claimed_length_larger_than_what_arrives_grows_only_with_the_data() {
+    let (mut t, mut peer) = pair();
+    // A send frame claiming 512 MiB, of which only the control arrives.
+    let mut control = vec![b'p', 131, 104, 3, 97, 2, 100, 0, 0];
+    control.extend_from_slice(&[
+        88, 119, 3, b'n', b'@', b'h', 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3,
+    ]);
+    let mut f = ((512u32 << 20) + control.len() as u32)
+        .to_be_bytes()
+        .to_vec();
+    f.extend_from_slice(&control);
+    f.extend_from_slice(&[131, 109]);
+    peer.write_all(&f).unwrap();
+    drop(peer);
+    let mut header = Vec::new();
+    let mut buf = Vec::new();
+    let r = message::receive(&mut t, &mut header, &mut buf, soon());
+    assert!(matches!(r, Err(Error::Closed)), "{r:?}");
+    assert!(
+        buf.capacity() <= 2 << 20,
+        "grew to {} bytes for 2 bytes of payload",
+        buf.capacity()
+    );
+}
+
+#[test]
+fn a_malformed_control_message_is_an_error_and_the_stream_stays_in_step() {
+    let (mut t, mut peer) = pair();
+    peer.write_all(&frame(b"p\x83h\x03a\x02zzzz")).unwrap();
+    peer.write_all(&frame(b"x-not-pass-through")).unwrap();
+    peer.write_all(&[0, 0, 0, 0]).unwrap();
+    let mut header = Vec::new();
+    let mut buf = Vec::new();
+    let r = message::receive(&mut t, &mut header, &mut buf, soon());
+    assert!(matches!(r, Err(Error::BadMessage(_))), "{r:?}");
+    let r = message::receive(&mut t, &mut header, &mut buf, soon());
+    assert!(matches!(r, Err(Error::BadMessage(_))), "{r:?}");
+    assert!(matches!(
+        message::receive(&mut t, &mut header, &mut buf, soon()),
+        Ok(Received::Tick)
+    ));
+}
+
+#[test]
+fn a_payload_too_large_for_a_fixed_buffer_is_dropped_whole() {
+    let (mut t, peer) = pair();
+    let mut back = TcpTransport::new(peer).unwrap();
+    let big = vec![7u8; 100_000];
+    message::send_to_pid(&mut back, PID, &big, soon()).unwrap();
+    message::send_tick(&mut back, soon()).unwrap();
+    let mut header = Vec::new();
+    let mut small = [0u8; 1000];
+    let r = message::receive(&mut t, &mut header, &mut small[..], soon());
+    assert!(matches!(r, Err(Error::TooLarge(_))), "{r:?}");
+    assert!(matches!(
+        message::receive(&mut t, &mut header, &mut small[..], soon()),
+        Ok(Received::Tick)
+    ));
+}
+
+#[test]
+fn unlink_id_is_acknowledged() {
+    let (mut t, peer) = pair();
+    let mut back = TcpTransport::new(peer).unwrap();
+    // {35, Id, From, To}: a control-only frame.
+    let mut c = vec![131u8, 104, 4, 97, 35, 97, 9];
+    for num in [1u32, 2] {
+        c.extend_from_slice(&[88, 119, 3, b'n', b'@', b'h']);
+        c.extend_from_slice(&num.to_be_bytes());
+        c.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 1]);
+    }
+    message::send_frame(&mut back, &c, &[], soon()).unwrap();
+    let mut header = Vec::new();
+    let mut buf = Vec::new();
+    match message::receive(&mut t, &mut header, &mut buf, soon()).unwrap() {
+        Received::Message {
+            control,
+            payload_len,
+        } => {
+            assert_eq!(control.reported_kind(), kind::UNLINK);
+            assert_eq!(payload_len, 0);
+        }
+        Received::Tick => panic!("tick"),
+    }
+    // {36, Id, To, From}: the pids swapped back.
+    let mut raw = [0u8; 256];
+    let n = message::receive_raw(&mut back, &mut raw, soon())
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, c.len() + 1);
+    assert_eq!(&raw[..8], &[b'p', 131, 104, 4, 97, 36, 97, 9]);
+    assert_eq!(&raw[8 + 6..8 + 10], &2u32.to_be_bytes());
+}
