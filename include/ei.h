@@ -1060,6 +1060,38 @@ int ei_x_encode_map_header(ei_x_buff *x, long n);
 int ei_x_encode_big(ei_x_buff *x, struct erlang_big *big);
 
 /**
+ * Returns the names registered with `global` on the peer, and their
+ * number in `*count` (if not NULL): an array of `*count` strings and a
+ * NULL, in one `malloc`ed block that the caller frees with one `free`.
+ * Only atoms are listed, in Latin-1; as in libei, the list stops at the
+ * first name that is another term. On failure returns NULL with
+ * `erl_errno` set, and leaves `*count` alone.
+ */
+char **ei_global_names(ei_cnode *ec, int fd, int *count);
+
+/**
+ * Looks `name` up with `global` on the peer: stores its pid in `*pid` and,
+ * if `node` is not NULL, the pid's node name there (NUL-terminated; room
+ * for `MAXNODELEN + 1` bytes, or up to `MAXATOMLEN_UTF8` for a node name
+ * outside ASCII). Returns 0, or -1 with `erl_errno` set (`EBADMSG` when
+ * the name is not registered); nothing is written on failure.
+ */
+int ei_global_whereis(ei_cnode *ec, int fd, const char *name, struct erlang_pid *pid, char *node);
+
+/**
+ * Registers `pid` (the C node's own, usually `ei_self`) as `name` with
+ * `global` on the peer; the request goes from `pid`. Returns 0, or -1
+ * with `erl_errno` set (`EBADMSG` when the name is taken).
+ */
+int ei_global_register(int fd, const char *name, struct erlang_pid *pid);
+
+/**
+ * Removes `name` from `global` on the peer. Returns 0 (also when the
+ * name was not registered), or -1 with `erl_errno` set.
+ */
+int ei_global_unregister(ei_cnode *ec, int fd, const char *name);
+
+/**
  * Compares two references as Erlang orders them: -1, 0 or 1.
  */
 int ei_cmp_refs(struct erlang_ref *a, struct erlang_ref *b);
@@ -1159,6 +1191,53 @@ struct hostent *ei_gethostbyaddr_r(const char *addr,
                                    char *buffer,
                                    int buflen,
                                    int *h_errnop);
+
+/**
+ * Sends the request of an rpc `mod:fun(Args)` to the peer on `fd`;
+ * `buf` holds `len` bytes: the argument list, encoded without a version
+ * byte. With `flags` `EI_RPC_FETCH_STDOUT`, what the call prints comes
+ * back as `{rex_stdout, Binary}` messages before the reply. Receive the
+ * reply with [`ei_rpc_from`]. Returns 0, or -1 with `erl_errno` set
+ * (`EINVAL` for a NULL pointer, an unnamed node, an atom over 255
+ * characters, or `buf` not exactly one term; libei sends such a buffer
+ * and the peer drops the connection).
+ */
+int ei_xrpc_to(ei_cnode *ec, int fd, char *mod, char *fun, const char *buf, int len, int flags);
+
+/**
+ * [`ei_xrpc_to`] without flags.
+ */
+int ei_rpc_to(ei_cnode *ec, int fd, char *mod, char *fun, const char *buf, int len);
+
+/**
+ * Receives the next message, waiting at most `timeout` milliseconds
+ * (negative: no limit; 0 also means no limit, as in libei), into `x`
+ * (grown as needed) with its envelope in `msg`: the `{rex, Reply}` of an
+ * rpc, or a `{rex_stdout, Binary}`, or any other message sent to the
+ * node, whole, with its version byte. Returns `ERL_MSG`, `ERL_TICK` (a
+ * tick was answered), `ERL_TIMEOUT` (`erl_errno` `ETIMEDOUT`) or
+ * `ERL_ERROR`. `ec` is not used.
+ */
+int ei_rpc_from(ei_cnode *ec, int fd, int timeout, struct erlang_msg *msg, ei_x_buff *x);
+
+/**
+ * Calls `mod:fun(Args)` on the peer and waits (without limit) for the
+ * reply; `inbuf` holds the argument list (`inbuflen` bytes, no version
+ * byte). On success returns 0 and `x` holds the reply term alone: no
+ * version byte, `x->index` its length (libei's layout, whatever its
+ * manual says). A call that fails on the peer still succeeds here, with
+ * `{badrpc, Reason}` in `x`. Ticks are answered while waiting; a first
+ * message other than `{rex, Reply}` fails with `EBADMSG`, as in libei
+ * (it stays consumed, in `x`; the reply is still to come). Other
+ * failures as [`ei_xrpc_to`] and [`ei_rpc_from`].
+ */
+int ei_rpc(ei_cnode *ec,
+           int fd,
+           char *mod,
+           char *fun,
+           const char *inbuf,
+           int inbuflen,
+           ei_x_buff *x);
 
 /**
  * Initialises `x` with an empty buffer. Returns 0, or -1 if memory is short.

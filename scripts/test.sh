@@ -11,6 +11,8 @@ ensure_system_packages
 ensure_rust_components
 ensure_cbindgen
 ensure_cargo_fuzz
+# OTP 28 for the live C-node tests (c-tests/live); Debian's OTP is the other.
+OTP28_BIN=$(ensure_otp28)
 
 section "cargo fmt --check"
 cargo fmt --all -- --check
@@ -22,8 +24,9 @@ section "cargo test --release"
 cargo test --release
 
 section "CMake build (Release, with GMP) in ${BUILD_DIR#"$REPO_ROOT"/}"
-CMAKE_EXTRA_ARGS="-DEI_RS_WITH_GMP=ON" cmake_build
+CMAKE_EXTRA_ARGS="-DEI_RS_WITH_GMP=ON -DOTP28_BIN=$OTP28_BIN" cmake_build
 
+# Includes the live C-node tests (label "live") against OTP 25 and OTP 28.
 section "ctest"
 (cd "$BUILD_DIR" && ctest --output-on-failure -j 2 -LE valgrind)
 

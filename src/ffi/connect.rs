@@ -593,11 +593,12 @@ fn connect_via(t: &UserTransport, addr: &libc::sockaddr_in, deadline: Deadline) 
     r
 }
 
-fn close_ctx(t: &UserTransport) {
+fn close_ctx(t: &UserTransport) -> io::Result<()> {
     // SAFETY: the program's callbacks.
-    if let Some(f) = unsafe { (*t.cbs).close } {
-        // SAFETY: closing the context we opened.
-        unsafe { f(t.ctx) };
+    match unsafe { (*t.cbs).close } {
+        // SAFETY: closing the context we (or the program) opened.
+        Some(f) => check(unsafe { f(t.ctx) }),
+        None => Ok(()),
     }
 }
 
@@ -618,7 +619,7 @@ fn connect_to(
     let user = UserTransport { cbs, ctx };
     if let Err(e) = connect_via(&user, &sockaddr(ip, port), deadline) {
         trace::log(1, format_args!("connect to {ip}:{port} failed: {e}"));
-        close_ctx(&user);
+        let _ = close_ctx(&user);
         return Err(Fail::new(ERL_CONNECT_FAIL, dist::io_errno(&e)));
     }
     let outcome = (|| -> Result<c_int, Fail> {
@@ -645,7 +646,7 @@ fn connect_to(
         Ok(fd)
     })();
     if outcome.is_err() {
-        close_ctx(&user);
+        let _ = close_ctx(&user);
     }
     outcome
 }
@@ -850,7 +851,7 @@ pub unsafe extern "C" fn ei_xlisten(
             Ok(fd)
         })();
         if r.is_err() {
-            close_ctx(&user);
+            let _ = close_ctx(&user);
         }
         r
     })
@@ -928,7 +929,7 @@ pub unsafe extern "C" fn ei_accept_tmo(
             Ok(fd)
         })();
         if r.is_err() {
-            close_ctx(&user);
+            let _ = close_ctx(&user);
         }
         r
     })
@@ -948,7 +949,7 @@ pub extern "C" fn ei_close_connection(fd: c_int) -> c_int {
         let sock = lookup(fd)?;
         let (cbs, ctx) = sock.callbacks();
         sockets::unregister(fd);
-        close_ctx(&UserTransport { cbs, ctx });
+        close_ctx(&UserTransport { cbs, ctx })?;
         Ok(0)
     })
 }

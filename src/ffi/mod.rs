@@ -16,11 +16,13 @@ mod connect;
 mod decode;
 mod encode;
 mod format;
+mod global;
 #[cfg(feature = "gmp")]
 mod gmp;
 mod misc;
 mod print;
 mod resolve;
+mod rpc;
 mod sockets;
 pub mod types;
 mod xbuf;
