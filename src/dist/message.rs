@@ -260,21 +260,28 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
         drain(t, len - have, deadline)?;
         return Err(Error::BadMessage("not a pass-through frame"));
     }
-    let payload_start = loop {
-        match parse_control(&header[1..]) {
-            Ok((_, start)) => break start + 1,
-            Err(crate::etf::Error::Truncated) if have < len && have < MAX_CONTROL => {
-                let more = (len - have).min(have).min(MAX_CONTROL - have);
-                header.resize(have + more, 0);
-                read_exact(t, &mut header[have..], deadline)?;
-                have += more;
-            }
-            Err(_) => {
-                drain(t, len - have, deadline)?;
-                return Err(Error::BadMessage("malformed control message"));
-            }
+    // (A frame that fits the first chunk is parsed once, below.)
+    while have < len
+        && have < MAX_CONTROL
+        && matches!(
+            parse_control(&header[1..]),
+            Err(crate::etf::Error::Truncated)
+        )
+    {
+        let more = (len - have).min(have).min(MAX_CONTROL - have);
+        header.resize(have + more, 0);
+        read_exact(t, &mut header[have..], deadline)?;
+        have += more;
+    }
+    let header: &'h [u8] = header;
+    let (control, start) = match parse_control(&header[1..]) {
+        Ok(parsed) => parsed,
+        Err(_) => {
+            drain(t, len - have, deadline)?;
+            return Err(Error::BadMessage("malformed control message"));
         }
     };
+    let payload_start = start + 1;
 
     // The payload: what is left of the header chunk, then the rest of the
     // frame, straight into the caller's buffer.
@@ -300,7 +307,6 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
         filled = target;
     }
 
-    let (control, _) = parse_control(&header[1..]).map_err(|_| Error::BadMessage("control"))?;
     if trace::enabled(4) {
         trace::log(
             4,

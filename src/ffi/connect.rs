@@ -34,17 +34,27 @@ const ERL_TICK: c_int = 0;
 const ERL_MSG: c_int = 1;
 
 /// A failed call: what to return and what to leave in `erl_errno`.
-struct Fail {
-    code: c_int,
-    errno: c_int,
+#[derive(Debug)]
+pub(super) struct Fail {
+    pub(super) code: c_int,
+    pub(super) errno: c_int,
 }
 
 impl Fail {
-    fn new(code: c_int, errno: c_int) -> Self {
+    pub(super) fn new(code: c_int, errno: c_int) -> Self {
         Fail { code, errno }
     }
-    fn inval() -> Self {
-        Fail::new(ERL_ERROR, libc::EINVAL)
+    /// `ERL_ERROR` with `errno`.
+    pub(super) fn errno(errno: c_int) -> Self {
+        Fail::new(ERL_ERROR, errno)
+    }
+    pub(super) fn inval() -> Self {
+        Fail::errno(libc::EINVAL)
+    }
+    /// A reply that is not the one expected (`EBADMSG`).
+    pub(super) fn bad_reply(what: &str) -> Self {
+        trace::log(1, format_args!("rpc: {what}"));
+        Fail::errno(libc::EBADMSG)
     }
 }
 
@@ -67,8 +77,9 @@ impl From<crate::etf::Error> for Fail {
     }
 }
 
-/// Runs an export's body; failures set `erl_errno` and return their code.
-fn run(f: impl FnOnce() -> Result<c_int, Fail>) -> c_int {
+/// Runs an export's body; failures set `erl_errno` and return their code,
+/// and a panic becomes `ERL_ERROR` with `EIO`.
+pub(super) fn run(f: impl FnOnce() -> Result<c_int, Fail>) -> c_int {
     guard(|| match f() {
         Ok(v) => v,
         Err(e) => {
@@ -254,7 +265,7 @@ pub unsafe extern "C" fn ei_connect_init_ussi(
     cbs_sz: c_int,
     setup_context: *mut c_void,
 ) -> c_int {
-    let r = run(|| {
+    run(|| {
         // SAFETY: the caller's contract.
         let alive = unsafe { cstr(this_node_name) }?;
         if alive.is_empty() || alive.len() > EI_MAXALIVELEN as usize {
@@ -287,8 +298,7 @@ pub unsafe extern "C" fn ei_connect_init_ussi(
                 setup_context,
             )
         })
-    });
-    r
+    })
 }
 
 /// [`ei_connect_init_ussi`] with the default (TCP) callbacks.
@@ -622,33 +632,71 @@ fn connect_to(
         let _ = close_ctx(&user);
         return Err(Fail::new(ERL_CONNECT_FAIL, dist::io_errno(&e)));
     }
-    let outcome = (|| -> Result<c_int, Fail> {
+    let (fd, peer) = establish(user, Side::Connect, ec, deadline)?;
+    if let Some((name, creation)) = &peer.assigned {
+        if let Err(e) = adopt_name(ec, name, *creation) {
+            abandon(fd, &user);
+            return Err(e);
+        }
+    }
+    trace::log(2, format_args!("connected to {} (fd {fd})", peer.name));
+    Ok(fd)
+}
+
+/// The side of the handshake a connected socket runs.
+#[derive(Clone, Copy)]
+enum Side {
+    Connect,
+    Accept,
+}
+
+/// Runs the handshake on a connected socket, records the socket, and calls
+/// the callbacks' handshake-complete hook; on failure closes the socket.
+fn establish(
+    user: UserTransport,
+    side: Side,
+    ec: &ei_cnode,
+    deadline: Deadline,
+) -> Result<(c_int, handshake::Peer), Fail> {
+    let outcome = (|| -> Result<(c_int, handshake::Peer), Fail> {
         let fd = user.fd()?;
         let me = local(ec)?;
-        let peer = if sockets::is_default(cbs) {
-            handshake::initiate(&mut sockets::FdTransport(fd), &me, deadline)?
-        } else {
-            handshake::initiate(&mut { user }, &me, deadline)?
+        let run = match side {
+            Side::Connect => handshake::initiate::<dyn crate::dist::Transport>,
+            Side::Accept => handshake::accept::<dyn crate::dist::Transport>,
         };
-        if let Some((name, creation)) = &peer.assigned {
-            adopt_name(ec, name, *creation)?;
-        }
-        sockets::register(fd, cbs, ctx);
-        // SAFETY: the program's callbacks.
-        if let Some(done) = unsafe { (*cbs).connect_handshake_complete } {
+        let peer = if sockets::is_default(user.cbs) {
+            run(&mut sockets::FdTransport(fd), &me, deadline)?
+        } else {
+            run(&mut { user }, &me, deadline)?
+        };
+        sockets::register(fd, user.cbs.cast_mut(), user.ctx);
+        // SAFETY: the program's callbacks (or ours).
+        let done = unsafe {
+            match side {
+                Side::Connect => (*user.cbs).connect_handshake_complete,
+                Side::Accept => (*user.cbs).accept_handshake_complete,
+            }
+        };
+        if let Some(done) = done {
             // SAFETY: as above.
-            if let Err(e) = check(unsafe { done(ctx) }) {
+            if let Err(e) = check(unsafe { done(user.ctx) }) {
                 sockets::unregister(fd);
                 return Err(e.into());
             }
         }
-        trace::log(2, format_args!("connected to {} (fd {fd})", peer.name));
-        Ok(fd)
+        Ok((fd, peer))
     })();
     if outcome.is_err() {
         let _ = close_ctx(&user);
     }
     outcome
+}
+
+/// Forgets and closes a socket [`establish`] set up.
+fn abandon(fd: c_int, user: &UserTransport) {
+    sockets::unregister(fd);
+    let _ = close_ctx(user);
 }
 
 /// Takes the name a peer gave us (dynamic names).
@@ -903,35 +951,17 @@ pub unsafe extern "C" fn ei_accept_tmo(
             )
         })?;
         let user = UserTransport { cbs, ctx };
-        let r = (|| -> Result<c_int, Fail> {
-            let fd = user.fd()?;
-            let me = local(ec)?;
-            let peer = if sockets::is_default(cbs) {
-                handshake::accept(&mut sockets::FdTransport(fd), &me, deadline)?
-            } else {
-                handshake::accept(&mut { user }, &me, deadline)?
-            };
-            sockets::register(fd, cbs, ctx);
-            // SAFETY: the program's callbacks.
-            if let Some(done) = unsafe { (*cbs).accept_handshake_complete } {
-                // SAFETY: as above.
-                if let Err(e) = check(unsafe { done(ctx) }) {
-                    sockets::unregister(fd);
-                    return Err(e.into());
-                }
+        let (fd, peer) = establish(user, Side::Accept, ec, deadline)?;
+        // SAFETY: the caller's contract.
+        if let Some(c) = unsafe { conp.as_mut() } {
+            c.ipadr = addr.sin_addr.s_addr.to_ne_bytes().map(|b| b as c_char);
+            if let Err(e) = set_array_str(&mut c.nodename, peer.name.as_bytes()) {
+                abandon(fd, &user);
+                return Err(e.into());
             }
-            // SAFETY: the caller's contract.
-            if let Some(c) = unsafe { conp.as_mut() } {
-                c.ipadr = addr.sin_addr.s_addr.to_ne_bytes().map(|b| b as c_char);
-                set_array_str(&mut c.nodename, peer.name.as_bytes())?;
-            }
-            trace::log(2, format_args!("accepted {} (fd {fd})", peer.name));
-            Ok(fd)
-        })();
-        if r.is_err() {
-            let _ = close_ctx(&user);
         }
-        r
+        trace::log(2, format_args!("accepted {} (fd {fd})", peer.name));
+        Ok(fd)
     })
 }
 

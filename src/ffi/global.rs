@@ -18,8 +18,9 @@
 use libc::{c_char, c_int};
 
 use super::boundary::{cstr, guard, set_errno};
+use super::connect::{run, Fail};
 use super::decode::store_pid;
-use super::rpc::{call_rex, is_rex_atom, next_message, rex_tuple, run, self_pid, Errno, Output};
+use super::rpc::{call_rex, is_rex_atom, next_message, rex_tuple, self_pid, Output};
 use super::types::*;
 use crate::dist::message::kind;
 use crate::etf::atom::{self, enc, AtomRef};
@@ -29,10 +30,10 @@ use crate::etf::{self, encode};
 fn rex_reply<'a, T>(
     msg: &'a [u8],
     read: impl FnOnce(&mut etf::Decoder<'a, [u8]>) -> etf::Result<T>,
-) -> Result<T, Errno> {
+) -> Result<T, Fail> {
     rex_tuple(msg)
         .and_then(|mut d| read(&mut d).ok())
-        .ok_or_else(|| Errno::bad_reply("unexpected reply from global"))
+        .ok_or_else(|| Fail::bad_reply("unexpected reply from global"))
 }
 
 /// An atom as `ei_decode_atom` gives it: Latin-1; `None` for an atom
@@ -51,8 +52,8 @@ fn latin1(a: AtomRef) -> Option<Vec<u8>> {
 /// first element that is not a Latin-1 atom (a name that is another term
 /// hides the names after it), and an improper list's atom tail counts as
 /// a name.
-fn names_in(msg: &[u8]) -> Result<Vec<Vec<u8>>, Errno> {
-    let bad = || Errno::bad_reply("global: not {rex, [Name]}");
+fn names_in(msg: &[u8]) -> Result<Vec<Vec<u8>>, Fail> {
+    let bad = || Fail::bad_reply("global: not {rex, [Name]}");
     let mut d = rex_tuple(msg).ok_or_else(bad)?;
     let n = d.list_header().map_err(|_| bad())?;
     let mut names = Vec::new();
@@ -68,13 +69,13 @@ fn names_in(msg: &[u8]) -> Result<Vec<Vec<u8>>, Errno> {
 /// `names` in one `malloc`ed block, as libei lays it out: the pointers
 /// (NULL-terminated), then the NUL-terminated strings they point to. The
 /// caller frees the block with one `free`.
-fn names_block(names: &[Vec<u8>]) -> Result<*mut *mut c_char, Errno> {
+fn names_block(names: &[Vec<u8>]) -> Result<*mut *mut c_char, Fail> {
     let ptrs = (names.len() + 1) * std::mem::size_of::<*mut c_char>();
     let text: usize = names.iter().map(|n| n.len() + 1).sum();
     // SAFETY: a plain allocation, checked below.
     let block = unsafe { libc::malloc(ptrs + text) }.cast::<*mut c_char>();
     if block.is_null() {
-        return Err(Errno(libc::ENOMEM));
+        return Err(Fail::errno(libc::ENOMEM));
     }
     // SAFETY: the block holds names.len() + 1 pointers then `text` bytes;
     // every write below stays inside it (malloc aligns for pointers).
@@ -96,7 +97,7 @@ fn names_block(names: &[Vec<u8>]) -> Result<*mut *mut c_char, Errno> {
 ///
 /// # Safety
 /// `name` is NULL or a NUL-terminated string.
-unsafe fn name_arg<'a>(name: *const c_char) -> Result<&'a [u8], Errno> {
+unsafe fn name_arg<'a>(name: *const c_char) -> Result<&'a [u8], Fail> {
     // SAFETY: the caller's contract.
     let n = unsafe { cstr(name) }?;
     Ok(&n[..n.len().min(atom::MAX_ATOM_CHARS)])
@@ -132,17 +133,17 @@ pub unsafe extern "C" fn ei_global_names(
             )?;
             let mut msg = Vec::new();
             if next_message(fd, &mut msg)? != kind::SEND {
-                return Err(Errno::bad_reply("global: not a message"));
+                return Err(Fail::bad_reply("global: not a message"));
             }
             let names = names_in(&msg)?;
-            let n = c_int::try_from(names.len()).map_err(|_| Errno(libc::EMSGSIZE))?;
+            let n = c_int::try_from(names.len()).map_err(|_| Fail::errno(libc::EMSGSIZE))?;
             let block = names_block(&names)?;
             // SAFETY: the caller's contract.
             unsafe { super::boundary::put(count, n) };
             Ok(block)
         })();
-        r.unwrap_or_else(|Errno(e)| {
-            set_errno(e);
+        r.unwrap_or_else(|f| {
+            set_errno(f.errno);
             std::ptr::null_mut()
         })
     })
@@ -165,7 +166,7 @@ pub unsafe extern "C" fn ei_global_whereis(
         // SAFETY: the caller's contract, for every pointer.
         let from = unsafe { self_pid(ec) }?;
         let name = unsafe { name_arg(name) }?;
-        let out = unsafe { pid.as_mut() }.ok_or_else(Errno::inval)?;
+        let out = unsafe { pid.as_mut() }.ok_or_else(Fail::inval)?;
         call_rex(
             fd,
             from,
@@ -180,7 +181,7 @@ pub unsafe extern "C" fn ei_global_whereis(
         )?;
         let mut msg = Vec::new();
         if next_message(fd, &mut msg)? != kind::SEND {
-            return Err(Errno::bad_reply("global: not a message"));
+            return Err(Fail::bad_reply("global: not a message"));
         }
         let found = rex_reply(&msg, |d| d.pid())?;
         // Convert first, so that nothing is written on failure.
@@ -213,7 +214,7 @@ pub unsafe extern "C" fn ei_global_register(
     run(|| {
         // SAFETY: the caller's contract, for every pointer.
         let name = unsafe { name_arg(name) }?;
-        let me = unsafe { pid.as_ref() }.ok_or_else(Errno::inval)?;
+        let me = unsafe { pid.as_ref() }.ok_or_else(Fail::inval)?;
         call_rex(
             fd,
             me,
@@ -273,7 +274,7 @@ pub unsafe extern "C" fn ei_global_unregister(
 /// Reads the answer to a register or unregister: at most one `link` and
 /// one `monitor` signal (each of the kind given), then `{rex, Atom}` with
 /// the expected atom. Anything else is `EBADMSG`.
-fn await_reply(fd: c_int, link: i64, monitor: i64, atom: &[u8]) -> Result<c_int, Errno> {
+fn await_reply(fd: c_int, link: i64, monitor: i64, atom: &[u8]) -> Result<c_int, Fail> {
     let (mut need_link, mut need_monitor) = (true, true);
     let mut msg = Vec::new();
     loop {
@@ -281,7 +282,7 @@ fn await_reply(fd: c_int, link: i64, monitor: i64, atom: &[u8]) -> Result<c_int,
             k if k == link && need_link => need_link = false,
             k if k == monitor && need_monitor => need_monitor = false,
             kind::SEND if is_rex_atom(&msg, atom) => return Ok(0),
-            _ => return Err(Errno::bad_reply("unexpected answer from global")),
+            _ => return Err(Fail::bad_reply("unexpected answer from global")),
         }
     }
 }

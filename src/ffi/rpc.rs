@@ -12,16 +12,15 @@
 
 use libc::{c_char, c_int, c_uint};
 
-use super::boundary::{self, array_str, guard, set_errno};
-use super::connect::{ei_self, ei_send_reg_encoded_tmo, ei_xreceive_msg_tmo};
+use super::boundary::{self, array_str};
+use super::connect::{ei_self, ei_send_reg_encoded_tmo, ei_xreceive_msg_tmo, run, Fail};
 use super::sockets::{self, INF_TMO};
 use super::types::*;
 use crate::dist::message::{self, Received};
-use crate::dist::{self, trace};
+use crate::dist::trace;
 use crate::etf::atom::enc;
 use crate::etf::{self, encode, tag, Decoder};
 
-const ERL_ERROR: c_int = -1;
 const ERL_TIMEOUT: c_int = -5;
 const ERL_TICK: c_int = 0;
 const ERL_NO_TIMEOUT: c_int = -1;
@@ -29,53 +28,6 @@ const ERL_NO_TIMEOUT: c_int = -1;
 const FETCH_STDOUT: c_int = 1;
 
 // ---- failures --------------------------------------------------------------------
-
-/// A failed call: the `erl_errno` to leave (the return value is always
-/// `ERL_ERROR`, or NULL).
-#[derive(Debug)]
-pub(super) struct Errno(pub c_int);
-
-impl Errno {
-    pub(super) fn inval() -> Self {
-        Errno(libc::EINVAL)
-    }
-    /// A reply that is not the one expected.
-    pub(super) fn bad_reply(what: &str) -> Self {
-        trace::log(1, format_args!("rpc: {what}"));
-        Errno(libc::EBADMSG)
-    }
-}
-
-impl From<etf::Error> for Errno {
-    fn from(e: etf::Error) -> Self {
-        Errno(e.errno())
-    }
-}
-
-impl From<dist::Error> for Errno {
-    fn from(e: dist::Error) -> Self {
-        trace::log(1, format_args!("{e}"));
-        Errno(e.errno())
-    }
-}
-
-impl From<std::io::Error> for Errno {
-    fn from(e: std::io::Error) -> Self {
-        Errno(dist::io_errno(&e))
-    }
-}
-
-/// Runs an export's body: `Err` becomes `ERL_ERROR` with `erl_errno` set,
-/// and a panic becomes `ERL_ERROR` with `EIO`.
-pub(super) fn run(f: impl FnOnce() -> Result<c_int, Errno>) -> c_int {
-    guard(|| match f() {
-        Ok(v) => v,
-        Err(Errno(e)) => {
-            set_errno(e);
-            ERL_ERROR
-        }
-    })
-}
 
 /// This thread's `erl_errno`.
 fn errno() -> c_int {
@@ -85,9 +37,9 @@ fn errno() -> c_int {
 
 /// The result of another export: a negative value is a failure whose
 /// `erl_errno` that export set.
-pub(super) fn status(r: c_int) -> Result<c_int, Errno> {
+pub(super) fn status(r: c_int) -> Result<c_int, Fail> {
     if r < 0 {
-        Err(Errno(errno()))
+        Err(Fail::errno(errno()))
     } else {
         Ok(r)
     }
@@ -168,8 +120,8 @@ pub(super) fn is_rex_atom(msg: &[u8], atom: &[u8]) -> bool {
 }
 
 /// Sends an encoded request to the peer's `rex` from `from`.
-fn send_to_rex(fd: c_int, from: &erlang_pid, msg: &mut [u8]) -> Result<(), Errno> {
-    let len = c_int::try_from(msg.len()).map_err(|_| Errno(libc::EMSGSIZE))?;
+fn send_to_rex(fd: c_int, from: &erlang_pid, msg: &mut [u8]) -> Result<(), Fail> {
+    let len = c_int::try_from(msg.len()).map_err(|_| Fail::errno(libc::EMSGSIZE))?;
     // SAFETY: valid pointers for the call's duration.
     status(unsafe {
         ei_send_reg_encoded_tmo(fd, from, c"rex".as_ptr(), msg.as_mut_ptr().cast(), len, 0)
@@ -185,10 +137,10 @@ pub(super) fn call_rex(
     function: &[u8],
     args: impl FnOnce(&mut Vec<u8>) -> etf::Result<()>,
     output: Output,
-) -> Result<(), Errno> {
+) -> Result<(), Fail> {
     let mut msg = request(from, module, function, args, output).map_err(|e| {
         trace::log(1, format_args!("rpc: cannot encode the request: {e}"));
-        Errno::inval()
+        Fail::inval()
     })?;
     send_to_rex(fd, from, &mut msg)
 }
@@ -196,7 +148,7 @@ pub(super) fn call_rex(
 /// Reads frames until a message arrives (ticks are answered) and returns
 /// its kind as libei reports it, with its payload in `payload`. No
 /// time-out, as in libei's global functions.
-pub(super) fn next_message(fd: c_int, payload: &mut Vec<u8>) -> Result<i64, Errno> {
+pub(super) fn next_message(fd: c_int, payload: &mut Vec<u8>) -> Result<i64, Fail> {
     let sock = sockets::lookup(fd)?;
     let mut t = sock.transport();
     let mut header = Vec::new();
@@ -219,10 +171,10 @@ pub(super) fn next_message(fd: c_int, payload: &mut Vec<u8>) -> Result<i64, Errn
 ///
 /// # Safety
 /// `ec` is NULL or a valid `ei_cnode` that outlives the returned reference.
-pub(super) unsafe fn self_pid<'a>(ec: *mut ei_cnode) -> Result<&'a erlang_pid, Errno> {
+pub(super) unsafe fn self_pid<'a>(ec: *mut ei_cnode) -> Result<&'a erlang_pid, Fail> {
     // SAFETY: the caller's contract; ei_self returns NULL or a pointer
     // into *ec.
-    unsafe { ei_self(ec).as_ref() }.ok_or_else(Errno::inval)
+    unsafe { ei_self(ec).as_ref() }.ok_or_else(Fail::inval)
 }
 
 // ---- exports ------------------------------------------------------------------------
@@ -249,11 +201,11 @@ pub unsafe extern "C" fn ei_xrpc_to(
         // SAFETY: the caller's contract, for every pointer.
         let from = unsafe { self_pid(ec) }?;
         let (module, function) = unsafe { (boundary::cstr(r#mod)?, boundary::cstr(fun)?) };
-        let len = usize::try_from(len).map_err(|_| Errno::inval())?;
+        let len = usize::try_from(len).map_err(|_| Fail::inval())?;
         let args = unsafe { boundary::bytes(buf, len) }?;
         if !one_term(args) {
             trace::log(1, format_args!("rpc: the arguments are not one term"));
-            return Err(Errno::inval());
+            return Err(Fail::inval());
         }
         let output = if flags & FETCH_STDOUT != 0 {
             Output::Caller
@@ -336,7 +288,7 @@ pub unsafe extern "C" fn ei_rpc(
 ) -> c_int {
     run(|| {
         if x.is_null() {
-            return Err(Errno::inval());
+            return Err(Fail::inval());
         }
         // SAFETY: forwarding the caller's arguments.
         status(unsafe { ei_rpc_to(ec, fd, r#mod, fun, inbuf, inbuflen) })?;
@@ -354,16 +306,16 @@ pub unsafe extern "C" fn ei_rpc(
         }
         // SAFETY: checked non-NULL; ei_rpc_from left `index` bytes in buff.
         let x = unsafe { &mut *x };
-        let len = usize::try_from(x.index).map_err(|_| Errno::inval())?;
+        let len = usize::try_from(x.index).map_err(|_| Fail::inval())?;
         let buf: &mut [u8] = if len == 0 || x.buff.is_null() {
             &mut []
         } else {
             // SAFETY: as above.
             unsafe { std::slice::from_raw_parts_mut(x.buff.cast(), len) }
         };
-        let start = rex_reply(buf).ok_or_else(|| Errno::bad_reply("not {rex, Reply}"))?;
+        let start = rex_reply(buf).ok_or_else(|| Fail::bad_reply("not {rex, Reply}"))?;
         buf.copy_within(start.., 0);
-        x.index = c_int::try_from(len - start).map_err(|_| Errno::inval())?;
+        x.index = c_int::try_from(len - start).map_err(|_| Fail::inval())?;
         Ok(0)
     })
 }
