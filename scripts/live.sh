@@ -66,11 +66,18 @@ live_start_node() {
 }
 
 live_stop() {
-    local pid
+    local pid i
     for pid in "${LIVE_PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
+    # A node shuts down gracefully on SIGTERM; one that is still at it
+    # after 10 s (seen on a loaded machine) is killed.
     for pid in "${LIVE_PIDS[@]}"; do
+        for i in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            [ "$i" -eq 100 ] && kill -KILL "$pid" 2>/dev/null
+            sleep 0.1
+        done
         wait "$pid" 2>/dev/null || true
     done
     LIVE_PIDS=()

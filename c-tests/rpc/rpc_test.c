@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ei.h>
@@ -98,11 +99,25 @@ static void check_message(const ei_x_buff *x, const char *want)
 }
 
 /* ei_rpc_from, answering ticks until something else arrives. */
+/* ei_rpc_from, skipping ticks, within `timeout` ms in all: ticks arrive
+ * every second, so restarting the timeout after each would wait for ever
+ * for a reply that never comes. ERL_NO_TIMEOUT waits without limit. */
 static int rpc_from(int timeout, erlang_msg *msg, ei_x_buff *x)
 {
-    int r;
-    while ((r = ei_rpc_from(&g_ec, g_fd, timeout, msg, x)) == ERL_TICK)
-        ;
+    struct timespec start, now;
+    int r, left = timeout;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while ((r = ei_rpc_from(&g_ec, g_fd, left, msg, x)) == ERL_TICK) {
+        if (timeout <= 0)
+            continue;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left = timeout - (int)((now.tv_sec - start.tv_sec) * 1000
+                               + (now.tv_nsec - start.tv_nsec) / 1000000);
+        if (left <= 0) {
+            fprintf(stderr, "rpc_from: nothing but ticks for %d ms\n", timeout);
+            return ERL_TIMEOUT;
+        }
+    }
     return r;
 }
 
