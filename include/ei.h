@@ -155,8 +155,10 @@ typedef enum {
     ERLANG_UTF8 = 4
 } erlang_char_encoding;
 
-/* A fun; defined at the end of this file (see there). */
+/* Defined at the end of this file (see there). */
 typedef struct erlang_fun erlang_fun;
+typedef struct ei_cnode_s ei_cnode;
+typedef struct ei_x_buff_TAG ei_x_buff;
 
 #define EI_SCLBK_INF_TMO (~((unsigned) 0))
 #define EI_SCLBK_FLG_FULL_IMPL (1 << 0)
@@ -172,22 +174,9 @@ typedef struct in_addr *Erl_IpAddr;
 
 
 /**
- * A pid.
- */
-typedef struct erlang_pid {
-  /**
-   * Node name, UTF-8, NUL-terminated.
-   */
-  char node[MAXATOMLEN_UTF8];
-  unsigned int num;
-  unsigned int serial;
-  unsigned int creation;
-} erlang_pid;
-
-/**
  * User socket callbacks (`ei_connect_init_ussi`).
  */
-typedef struct ei_socket_callbacks {
+typedef struct {
   int flags;
   int (*socket)(void **ctx, void *setup_ctx);
   int (*close)(void *ctx);
@@ -204,33 +193,22 @@ typedef struct ei_socket_callbacks {
 } ei_socket_callbacks;
 
 /**
- * A C node's identity.
- *
+ * A pid.
  */
-typedef struct ei_cnode_s {
-  char thishostname[255];
-  char thisnodename[257];
-  char thisalivename[255];
-  char ei_connect_cookie[513];
-  unsigned int creation;
+typedef struct {
   /**
-   * The C node's own pid (`ei_self`). Named `self` in C.
+   * Node name, UTF-8, NUL-terminated.
    */
-  struct erlang_pid self;
-  struct ei_socket_callbacks *cbs;
-  void *setup_context;
-  unsigned int pidsn;
-} ei_cnode_s;
-
-/**
- * `ei_cnode`, as C programs name it (`struct ei_cnode_s`).
- */
-typedef struct ei_cnode_s ei_cnode;
+  char node[MAXATOMLEN_UTF8];
+  unsigned int num;
+  unsigned int serial;
+  unsigned int creation;
+} erlang_pid;
 
 /**
  * A reference: `len` words of `n` are used.
  */
-typedef struct erlang_ref {
+typedef struct {
   /**
    * Node name, UTF-8, NUL-terminated.
    */
@@ -243,7 +221,7 @@ typedef struct erlang_ref {
 /**
  * The peer of an accepted connection.
  */
-typedef struct ErlConnect {
+typedef struct {
   /**
    * IPv4 address, network byte order.
    */
@@ -254,10 +232,10 @@ typedef struct ErlConnect {
 /**
  * A sequential trace token.
  */
-typedef struct erlang_trace {
+typedef struct {
   long serial;
   long prev;
-  struct erlang_pid from;
+  erlang_pid from;
   long label;
   long flags;
 } erlang_trace;
@@ -265,34 +243,19 @@ typedef struct erlang_trace {
 /**
  * A received message's envelope.
  */
-typedef struct erlang_msg {
+typedef struct {
   long msgtype;
-  struct erlang_pid from;
-  struct erlang_pid to;
+  erlang_pid from;
+  erlang_pid to;
   char toname[MAXATOMLEN_UTF8];
   char cookie[MAXATOMLEN_UTF8];
-  struct erlang_trace token;
+  erlang_trace token;
 } erlang_msg;
-
-/**
- * A growable buffer for the `ei_x_*` functions. `buff` comes from
- * `malloc`: C code may `free` it or call `ei_x_free`.
- */
-typedef struct ei_x_buff_TAG {
-  char *buff;
-  int buffsz;
-  int index;
-} ei_x_buff_TAG;
-
-/**
- * `ei_x_buff`, as C programs name it (`struct ei_x_buff_TAG`).
- */
-typedef struct ei_x_buff_TAG ei_x_buff;
 
 /**
  * A port.
  */
-typedef struct erlang_port {
+typedef struct {
   /**
    * Node name, UTF-8, NUL-terminated.
    */
@@ -304,7 +267,7 @@ typedef struct erlang_port {
 /**
  * A bignum: `arity` digit bytes stored as little-endian 16-bit digits.
  */
-typedef struct erlang_big {
+typedef struct {
   unsigned int arity;
   int is_neg;
   void *digits;
@@ -313,23 +276,23 @@ typedef struct erlang_big {
 /**
  * `ei_term.value`.
  */
-typedef union ei_term_value {
+typedef union {
   long i_val;
   double d_val;
   char atom_name[MAXATOMLEN_UTF8];
-  struct erlang_pid pid;
-  struct erlang_port port;
-  struct erlang_ref ref;
+  erlang_pid pid;
+  erlang_port port;
+  erlang_ref ref;
 } ei_term_value;
 
 /**
  * What `ei_decode_ei_term` decodes into.
  */
-typedef struct ei_term {
+typedef struct {
   char ei_type;
   int arity;
   int size;
-  union ei_term_value value;
+  ei_term_value value;
 } ei_term;
 
 #ifdef __cplusplus
@@ -347,7 +310,7 @@ int ei_connect_xinit_ussi(ei_cnode *ec,
                           Erl_IpAddr thisipaddr,
                           const char *cookie,
                           unsigned int creation,
-                          struct ei_socket_callbacks *cbs,
+                          ei_socket_callbacks *cbs,
                           int cbs_sz,
                           void *setup_context);
 
@@ -369,7 +332,7 @@ int ei_connect_init_ussi(ei_cnode *ec,
                          const char *this_node_name,
                          const char *cookie,
                          unsigned int creation,
-                         struct ei_socket_callbacks *cbs,
+                         ei_socket_callbacks *cbs,
                          int cbs_sz,
                          void *setup_context);
 
@@ -399,18 +362,18 @@ const char *ei_thisalivename(const ei_cnode *ec);
 /**
  * The node's own pid; NULL (`EINVAL`) before it has a name.
  */
-struct erlang_pid *ei_self(ei_cnode *ec);
+erlang_pid *ei_self(ei_cnode *ec);
 
 /**
  * A new pid on this node, distinct from every other this node made.
  */
-int ei_make_pid(ei_cnode *ec, struct erlang_pid *pid);
+int ei_make_pid(ei_cnode *ec, erlang_pid *pid);
 
 /**
  * A new reference on this node, distinct from every other this process
  * made.
  */
-int ei_make_ref(ei_cnode *ec, struct erlang_ref *r);
+int ei_make_ref(ei_cnode *ec, erlang_ref *r);
 
 /**
  * Sets the trace level (see `EI_TRACELEVEL`).
@@ -501,12 +464,12 @@ int ei_listen(ei_cnode *ec, int *port, int backlog);
  * Accepts a connection from another node on the listening socket `lfd`
  * and runs the handshake; fills `conp` (optional) with the peer.
  */
-int ei_accept_tmo(ei_cnode *ec, int lfd, struct ErlConnect *conp, unsigned int ms);
+int ei_accept_tmo(ei_cnode *ec, int lfd, ErlConnect *conp, unsigned int ms);
 
 /**
  * [`ei_accept_tmo`] without a timeout.
  */
-int ei_accept(ei_cnode *ec, int lfd, struct ErlConnect *conp);
+int ei_accept(ei_cnode *ec, int lfd, ErlConnect *conp);
 
 /**
  * Closes a connection (or listening socket) the library opened.
@@ -516,33 +479,29 @@ int ei_close_connection(int fd);
 /**
  * Sends an encoded message (with its version byte) to `to`.
  */
-int ei_send_encoded_tmo(int fd,
-                        const struct erlang_pid *to,
-                        char *msg,
-                        int msglen,
-                        unsigned int ms);
+int ei_send_encoded_tmo(int fd, const erlang_pid *to, char *msg, int msglen, unsigned int ms);
 
 /**
  * [`ei_send_encoded_tmo`] without a timeout.
  */
-int ei_send_encoded(int fd, const struct erlang_pid *to, char *msg, int msglen);
+int ei_send_encoded(int fd, const erlang_pid *to, char *msg, int msglen);
 
 /**
  * Sends an encoded message to `to`.
  */
-int ei_send_tmo(int fd, struct erlang_pid *to, char *buf, int len, unsigned int ms);
+int ei_send_tmo(int fd, erlang_pid *to, char *buf, int len, unsigned int ms);
 
 /**
  * [`ei_send_tmo`] without a timeout.
  */
-int ei_send(int fd, struct erlang_pid *to, char *buf, int len);
+int ei_send(int fd, erlang_pid *to, char *buf, int len);
 
 /**
  * Sends an encoded message from `from` to the process registered as `to`
  * on the peer.
  */
 int ei_send_reg_encoded_tmo(int fd,
-                            const struct erlang_pid *from,
+                            const erlang_pid *from,
                             const char *to,
                             char *msg,
                             int msglen,
@@ -551,11 +510,7 @@ int ei_send_reg_encoded_tmo(int fd,
 /**
  * [`ei_send_reg_encoded_tmo`] without a timeout.
  */
-int ei_send_reg_encoded(int fd,
-                        const struct erlang_pid *from,
-                        const char *to,
-                        char *msg,
-                        int msglen);
+int ei_send_reg_encoded(int fd, const erlang_pid *from, const char *to, char *msg, int msglen);
 
 /**
  * Sends an encoded message from this node to the process registered as
@@ -573,22 +528,22 @@ int ei_reg_send(ei_cnode *ec, int fd, char *server_name, char *buf, int len);
  * Returns `ERL_MSG`, `ERL_TICK` (a tick was answered; `erl_errno`
  * `EAGAIN`) or `ERL_ERROR`.
  */
-int ei_receive_msg_tmo(int fd, struct erlang_msg *msg, ei_x_buff *x, unsigned int ms);
+int ei_receive_msg_tmo(int fd, erlang_msg *msg, ei_x_buff *x, unsigned int ms);
 
 /**
  * [`ei_receive_msg_tmo`] without a timeout.
  */
-int ei_receive_msg(int fd, struct erlang_msg *msg, ei_x_buff *x);
+int ei_receive_msg(int fd, erlang_msg *msg, ei_x_buff *x);
 
 /**
  * Receives a message into `x`, growing its buffer as needed.
  */
-int ei_xreceive_msg_tmo(int fd, struct erlang_msg *msg, ei_x_buff *x, unsigned int ms);
+int ei_xreceive_msg_tmo(int fd, erlang_msg *msg, ei_x_buff *x, unsigned int ms);
 
 /**
  * [`ei_xreceive_msg_tmo`] without a timeout.
  */
-int ei_xreceive_msg(int fd, struct erlang_msg *msg, ei_x_buff *x);
+int ei_xreceive_msg(int fd, erlang_msg *msg, ei_x_buff *x);
 
 /**
  * Receives a message into the `malloc`ed `*bufp` (grown with `realloc`
@@ -597,14 +552,14 @@ int ei_xreceive_msg(int fd, struct erlang_msg *msg, ei_x_buff *x);
 int ei_receive_encoded_tmo(int fd,
                            char **bufp,
                            int *bufsz,
-                           struct erlang_msg *msg,
+                           erlang_msg *msg,
                            int *msglen,
                            unsigned int ms);
 
 /**
  * [`ei_receive_encoded_tmo`] without a timeout.
  */
-int ei_receive_encoded(int fd, char **bufp, int *bufsz, struct erlang_msg *msg, int *msglen);
+int ei_receive_encoded(int fd, char **bufp, int *bufsz, erlang_msg *msg, int *msglen);
 
 /**
  * Receives one raw frame (pass-through byte, control message and payload)
@@ -612,12 +567,12 @@ int ei_receive_encoded(int fd, char **bufp, int *bufsz, struct erlang_msg *msg, 
  * frame longer than `bufsize` is read and dropped (`EMSGSIZE`), so the
  * connection stays usable.
  */
-int ei_receive_tmo(int fd, uint8_t *bufp, int bufsize, unsigned int ms);
+int ei_receive_tmo(int fd, unsigned char *bufp, int bufsize, unsigned int ms);
 
 /**
  * [`ei_receive_tmo`] without a timeout.
  */
-int ei_receive(int fd, uint8_t *bufp, int bufsize);
+int ei_receive(int fd, unsigned char *bufp, int bufsize);
 
 /**
  * Reads the version byte (131).
@@ -704,22 +659,22 @@ int ei_decode_bitstring(const char *buf,
 /**
  * Decodes a pid.
  */
-int ei_decode_pid(const char *buf, int *index, struct erlang_pid *p);
+int ei_decode_pid(const char *buf, int *index, erlang_pid *p);
 
 /**
  * Decodes a port (any of its three encodings).
  */
-int ei_decode_port(const char *buf, int *index, struct erlang_port *p);
+int ei_decode_port(const char *buf, int *index, erlang_port *p);
 
 /**
  * Decodes a reference (at most 5 words).
  */
-int ei_decode_ref(const char *buf, int *index, struct erlang_ref *p);
+int ei_decode_ref(const char *buf, int *index, erlang_ref *p);
 
 /**
  * Decodes a trace token `{Flags, Label, Serial, From, Prev}`.
  */
-int ei_decode_trace(const char *buf, int *index, struct erlang_trace *p);
+int ei_decode_trace(const char *buf, int *index, erlang_trace *p);
 
 /**
  * Decodes a tuple header: the arity.
@@ -753,7 +708,7 @@ void free_fun(erlang_fun *f);
  * encoded one (see `ei_get_type`) and whose digits must be allocated
  * (`ei_alloc_big`). With `b == NULL` the bignum is skipped.
  */
-int ei_decode_big(const char *buf, int *index, struct erlang_big *b);
+int ei_decode_big(const char *buf, int *index, erlang_big *b);
 
 /**
  * Decodes a string or a list of integers into `a` (`long`s; NULL to
@@ -772,7 +727,7 @@ int ei_decode_iodata(const char *buf, int *index, int *szp, char *out_buf);
  * (decoded, index advanced), 0 (a valid term `ei_term` cannot hold: only
  * its type and size are set, the index does not move), or -1.
  */
-int ei_decode_ei_term(const char *buf, int *index, struct ei_term *term);
+int ei_decode_ei_term(const char *buf, int *index, ei_term *term);
 
 /**
  * Reports the type (normalised as libei does: every atom `ERL_ATOM_EXT`,
@@ -879,7 +834,7 @@ int ei_encode_bitstring(char *buf, int *index, const char *p, size_t bitoffs, si
 /**
  * Encodes a pid (`NEW_PID_EXT`).
  */
-int ei_encode_pid(char *buf, int *index, const struct erlang_pid *p);
+int ei_encode_pid(char *buf, int *index, const erlang_pid *p);
 
 /**
  * Encodes a fun (closure or export).
@@ -889,17 +844,17 @@ int ei_encode_fun(char *buf, int *index, const erlang_fun *p);
 /**
  * Encodes a port (`V4_PORT_EXT` when the id needs more than 28 bits).
  */
-int ei_encode_port(char *buf, int *index, const struct erlang_port *p);
+int ei_encode_port(char *buf, int *index, const erlang_port *p);
 
 /**
  * Encodes a reference (`NEWER_REFERENCE_EXT`).
  */
-int ei_encode_ref(char *buf, int *index, const struct erlang_ref *p);
+int ei_encode_ref(char *buf, int *index, const erlang_ref *p);
 
 /**
  * Encodes a trace token as `{Flags, Label, Serial, From, Prev}`.
  */
-int ei_encode_trace(char *buf, int *index, const struct erlang_trace *p);
+int ei_encode_trace(char *buf, int *index, const erlang_trace *p);
 
 /**
  * Encodes a tuple header; the caller encodes `arity` elements.
@@ -920,7 +875,7 @@ int ei_encode_map_header(char *buf, int *index, int arity);
 /**
  * Encodes an `erlang_big`.
  */
-int ei_encode_big(char *buf, int *index, struct erlang_big *p);
+int ei_encode_big(char *buf, int *index, erlang_big *p);
 
 /**
  * Appends the version byte.
@@ -1012,7 +967,7 @@ int ei_x_encode_bitstring(ei_x_buff *x, const char *p, size_t bitoffs, size_t bi
 /**
  * Appends a pid.
  */
-int ei_x_encode_pid(ei_x_buff *x, const struct erlang_pid *p);
+int ei_x_encode_pid(ei_x_buff *x, const erlang_pid *p);
 
 /**
  * Appends a fun.
@@ -1022,17 +977,17 @@ int ei_x_encode_fun(ei_x_buff *x, const erlang_fun *fun);
 /**
  * Appends a port.
  */
-int ei_x_encode_port(ei_x_buff *x, const struct erlang_port *p);
+int ei_x_encode_port(ei_x_buff *x, const erlang_port *p);
 
 /**
  * Appends a reference.
  */
-int ei_x_encode_ref(ei_x_buff *x, const struct erlang_ref *p);
+int ei_x_encode_ref(ei_x_buff *x, const erlang_ref *p);
 
 /**
  * Appends a trace token.
  */
-int ei_x_encode_trace(ei_x_buff *x, const struct erlang_trace *p);
+int ei_x_encode_trace(ei_x_buff *x, const erlang_trace *p);
 
 /**
  * Appends a tuple header.
@@ -1057,7 +1012,7 @@ int ei_x_encode_map_header(ei_x_buff *x, long n);
 /**
  * Appends an `erlang_big`.
  */
-int ei_x_encode_big(ei_x_buff *x, struct erlang_big *big);
+int ei_x_encode_big(ei_x_buff *x, erlang_big *big);
 
 /**
  * Returns the names registered with `global` on the peer, and their
@@ -1076,14 +1031,14 @@ char **ei_global_names(ei_cnode *ec, int fd, int *count);
  * outside ASCII). Returns 0, or -1 with `erl_errno` set (`EBADMSG` when
  * the name is not registered); nothing is written on failure.
  */
-int ei_global_whereis(ei_cnode *ec, int fd, const char *name, struct erlang_pid *pid, char *node);
+int ei_global_whereis(ei_cnode *ec, int fd, const char *name, erlang_pid *pid, char *node);
 
 /**
  * Registers `pid` (the C node's own, usually `ei_self`) as `name` with
  * `global` on the peer; the request goes from `pid`. Returns 0, or -1
  * with `erl_errno` set (`EBADMSG` when the name is taken).
  */
-int ei_global_register(int fd, const char *name, struct erlang_pid *pid);
+int ei_global_register(int fd, const char *name, erlang_pid *pid);
 
 /**
  * Removes `name` from `global` on the peer. Returns 0 (also when the
@@ -1094,44 +1049,44 @@ int ei_global_unregister(ei_cnode *ec, int fd, const char *name);
 /**
  * Compares two references as Erlang orders them: -1, 0 or 1.
  */
-int ei_cmp_refs(struct erlang_ref *a, struct erlang_ref *b);
+int ei_cmp_refs(erlang_ref *a, erlang_ref *b);
 
 /**
  * Compares two pids as Erlang orders them: -1, 0 or 1.
  */
-int ei_cmp_pids(struct erlang_pid *a, struct erlang_pid *b);
+int ei_cmp_pids(erlang_pid *a, erlang_pid *b);
 
 /**
  * Compares two ports as Erlang orders them: -1, 0 or 1.
  */
-int ei_cmp_ports(struct erlang_port *a, struct erlang_port *b);
+int ei_cmp_ports(erlang_port *a, erlang_port *b);
 
 /**
  * Allocates an `erlang_big` for `arity` digit bytes, zeroed. Release it
  * with `ei_free_big`. Returns NULL if memory is short.
  */
-struct erlang_big *ei_alloc_big(unsigned int arity);
+erlang_big *ei_alloc_big(unsigned int arity);
 
 /**
  * Releases an `erlang_big` from `ei_alloc_big`. NULL is ignored.
  */
-void ei_free_big(struct erlang_big *b);
+void ei_free_big(erlang_big *b);
 
 /**
  * Compares two bignums: -1, 0 or 1 (a longer digit array is larger, as in
  * libei).
  */
-int ei_big_comp(struct erlang_big *x, struct erlang_big *y);
+int ei_big_comp(erlang_big *x, erlang_big *y);
 
 /**
  * Converts a bignum to a double. Returns -1 when it does not fit.
  */
-int ei_big_to_double(struct erlang_big *b, double *resp);
+int ei_big_to_double(erlang_big *b, double *resp);
 
 /**
  * Stores the `int` `s` in `b`, which needs at least 3 digit bytes.
  */
-int ei_small_to_big(int s, struct erlang_big *b);
+int ei_small_to_big(int s, erlang_big *b);
 
 /**
  * Initialises the library. Always succeeds (0); ei-rs needs no set-up, but
@@ -1218,7 +1173,7 @@ int ei_rpc_to(ei_cnode *ec, int fd, char *mod, char *fun, const char *buf, int l
  * tick was answered), `ERL_TIMEOUT` (`erl_errno` `ETIMEDOUT`) or
  * `ERL_ERROR`. `ec` is not used.
  */
-int ei_rpc_from(ei_cnode *ec, int fd, int timeout, struct erlang_msg *msg, ei_x_buff *x);
+int ei_rpc_from(ei_cnode *ec, int fd, int timeout, erlang_msg *msg, ei_x_buff *x);
 
 /**
  * Calls `mod:fun(Args)` on the peer and waits (without limit) for the
@@ -1315,6 +1270,33 @@ struct erlang_fun {
             int func_allocated;
         } exprt;
     } u;
+};
+
+/*
+ * A C node's identity. Written out here rather than generated, like the
+ * next one, to keep OTP's struct tag; src/ffi/types.rs mirrors both and the
+ * ABI test checks them.
+ */
+struct ei_cnode_s {
+    char thishostname[EI_MAXHOSTNAMELEN+1];
+    char thisnodename[MAXNODELEN+1];
+    char thisalivename[EI_MAXALIVELEN+1];
+    char ei_connect_cookie[EI_MAX_COOKIE_SIZE+1];
+    unsigned int creation;
+    erlang_pid self;
+    ei_socket_callbacks *cbs;
+    void *setup_context;
+    unsigned int pidsn;
+};
+
+/*
+ * A growable buffer for the ei_x_* functions. buff comes from malloc: C
+ * code may free it or call ei_x_free.
+ */
+struct ei_x_buff_TAG {
+    char *buff;
+    int buffsz;
+    int index;
 };
 
 #ifdef __cplusplus

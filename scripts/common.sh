@@ -30,7 +30,7 @@ otp_ei_dir() {
 # and the C/C++ toolchain.  apt is used only if something is missing.
 ensure_system_packages() {
     local missing=() cmd dir
-    for cmd in erl erlc escript cmake valgrind gcc g++ make; do
+    for cmd in erl erlc escript cmake valgrind gcc g++ make pkg-config; do
         command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
     done
     [ -f /usr/include/gmp.h ] || [ -f "/usr/include/$(gcc -dumpmachine 2>/dev/null)/gmp.h" ] \
@@ -51,7 +51,7 @@ ensure_system_packages() {
     echo "missing: ${missing[*]}; installing with apt-get"
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        erlang-base erlang-dev erlang-src cmake valgrind gcc g++ make libgmp-dev
+        erlang-base erlang-dev erlang-src cmake valgrind gcc g++ make libgmp-dev pkgconf
 }
 
 ensure_rust_components() {

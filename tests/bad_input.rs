@@ -409,3 +409,41 @@ fn non_canonical_forms_round_trip_exactly() {
     }
     assert!(failed.is_empty(), "not round-tripping: {failed:?}");
 }
+
+// ---- limits -----------------------------------------------------------------
+
+#[test]
+fn atoms_longer_than_255_characters_are_refused() {
+    fn atom_ext(tag: u8, text: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        v.extend_from_slice(&(text.len() as u16).to_be_bytes());
+        v.extend_from_slice(text);
+        v
+    }
+    let ok: [Vec<u8>; 3] = [
+        atom_ext(100, &[b'a'; 255]),
+        atom_ext(118, "λ".repeat(255).as_bytes()),
+        atom_ext(118, &[b'a'; 255]),
+    ];
+    for t in &ok {
+        assert!(Decoder::new(&t[..]).atom().is_ok());
+        assert!(Decoder::new(&t[..]).skip().is_ok());
+    }
+    let too_long: [Vec<u8>; 3] = [
+        atom_ext(100, &[b'a'; 256]),
+        atom_ext(118, "λ".repeat(256).as_bytes()),
+        atom_ext(118, &[b'a'; 256]),
+    ];
+    for t in &too_long {
+        let mut d = Decoder::new(&t[..]);
+        assert!(matches!(d.atom(), Err(Error::TooLarge(_))));
+        assert_eq!(d.position(), 0, "a failed read does not move");
+        assert!(matches!(
+            Decoder::new(&t[..]).skip(),
+            Err(Error::TooLarge(_))
+        ));
+        let mut versioned = vec![131];
+        versioned.extend_from_slice(t);
+        assert!(Term::from_external(&versioned).is_err());
+    }
+}

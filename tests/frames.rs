@@ -188,3 +188,142 @@ fn unlink_id_is_acknowledged() {
     assert_eq!(&raw[..8], &[b'p', 131, 104, 4, 97, 36, 97, 9]);
     assert_eq!(&raw[8 + 6..8 + 10], &2u32.to_be_bytes());
 }
+
+/// The body of a pass-through `SEND` frame to [`PID`] carrying `payload`.
+fn send_body(payload: &[u8]) -> Vec<u8> {
+    let mut b = vec![b'p', 131, 104, 3, 97, 2, 100, 0, 0];
+    b.extend_from_slice(&[
+        88, 119, 3, b'n', b'@', b'h', 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3,
+    ]);
+    b.extend_from_slice(payload);
+    b
+}
+
+/// The body of a pass-through frame `{Kind, From, To}` plus `extra`, which
+/// should hold the rest of the control tuple and any message.
+fn pids_body(kind: u8, arity: u8, extra: &[u8]) -> Vec<u8> {
+    let mut b = vec![b'p', 131, 104, arity, 97, kind];
+    for num in [1u32, 2] {
+        b.extend_from_slice(&[88, 119, 3, b'n', b'@', b'h']);
+        b.extend_from_slice(&num.to_be_bytes());
+        b.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 1]);
+    }
+    b.extend_from_slice(extra);
+    b
+}
+
+#[test]
+fn only_well_formed_messages_are_handed_over() {
+    let hi: &[u8] = &[131, 100, 0, 2, b'h', b'i'];
+    let malformed: Vec<(&str, Vec<u8>)> = vec![
+        ("no message", send_body(&[])),
+        ("message without version byte", send_body(&hi[1..])),
+        ("truncated message", send_body(&hi[..5])),
+        (
+            "list claiming more elements",
+            send_body(&[131, 108, 0, 0, 0, 5, 97, 1, 106]),
+        ),
+        (
+            "bytes after the message",
+            send_body(&[hi, &[97, 1]].concat()),
+        ),
+        ("two messages", send_body(&[hi, hi].concat())),
+        (
+            "atom longer than 255 characters",
+            send_body(&[&[131, 100, 1, 0][..], &[b'a'; 256]].concat()),
+        ),
+        ("SEND tuple with an extra element", {
+            let mut b = send_body(hi);
+            b[4] = 4;
+            b
+        }),
+        ("LINK with a message", pids_body(1, 3, hi)),
+        ("EXIT without its reason", pids_body(3, 4, &[])),
+        (
+            "EXIT reason then a message",
+            pids_body(3, 4, &[&[97, 1][..], hi].concat()),
+        ),
+        ("unknown kind whose tuple is cut", pids_body(99, 9, &[])),
+    ];
+    for (what, body) in &malformed {
+        let (mut t, mut peer) = pair();
+        peer.write_all(&frame(body)).unwrap();
+        peer.write_all(&frame(&send_body(hi))).unwrap();
+        let mut header = Vec::new();
+        let mut buf = Vec::new();
+        let r = message::receive(&mut t, &mut header, &mut buf, soon());
+        assert!(matches!(r, Err(Error::BadMessage(_))), "{what}: {r:?}");
+        // The stream stays in step: the next message arrives whole.
+        match message::receive(&mut t, &mut header, &mut buf, soon()) {
+            Ok(Received::Message { payload_len, .. }) => {
+                assert_eq!(&buf[..payload_len], hi, "{what}")
+            }
+            r => panic!("{what}: then {r:?}"),
+        }
+        // The raw receive checks the same.
+        peer.write_all(&frame(body)).unwrap();
+        let mut raw = [0u8; 512];
+        let r = message::receive_raw(&mut t, &mut raw, soon());
+        assert!(matches!(r, Err(Error::BadMessage(_))), "{what}, raw: {r:?}");
+    }
+
+    // What the kinds carry, accepted.
+    // (An unknown kind's payload is all that follows the kind, as in libei.)
+    let unknown_with = pids_body(99, 3, hi);
+    let unknown_without = pids_body(99, 4, &[97, 7]);
+    let well_formed: Vec<(&str, Vec<u8>, &[u8])> = vec![
+        ("SEND", send_body(hi), hi),
+        ("LINK", pids_body(1, 3, &[]), &[]),
+        ("EXIT with its reason", pids_body(3, 4, &[97, 7]), &[97, 7]),
+        (
+            "unknown kind with a message",
+            unknown_with.clone(),
+            &unknown_with[6..],
+        ),
+        (
+            "unknown kind without one",
+            unknown_without.clone(),
+            &unknown_without[6..],
+        ),
+    ];
+    for (what, body, payload) in &well_formed {
+        let (mut t, mut peer) = pair();
+        peer.write_all(&frame(body)).unwrap();
+        peer.write_all(&frame(body)).unwrap();
+        let mut header = Vec::new();
+        let mut buf = Vec::new();
+        match message::receive(&mut t, &mut header, &mut buf, soon()) {
+            Ok(Received::Message { payload_len, .. }) => {
+                assert_eq!(&buf[..payload_len], *payload, "{what}")
+            }
+            r => panic!("{what}: {r:?}"),
+        }
+        let mut raw = [0u8; 512];
+        let n = message::receive_raw(&mut t, &mut raw, soon()).unwrap();
+        assert_eq!(n, Some(body.len()), "{what}, raw");
+    }
+}
+
+#[test]
+fn a_large_exit_reason_is_not_limited_by_the_control_message_cap() {
+    // exit(Pid, Reason) puts Reason in the control tuple; 200 KB of it.
+    let mut reason = vec![109];
+    reason.extend_from_slice(&200_000u32.to_be_bytes());
+    reason.resize(5 + 200_000, b'r');
+    let (mut t, mut peer) = pair();
+    let body = pids_body(3, 4, &reason);
+    let writer = std::thread::spawn(move || peer.write_all(&frame(&body)).map(|_| peer));
+    let mut header = Vec::new();
+    let mut buf = Vec::new();
+    match message::receive(&mut t, &mut header, &mut buf, soon()) {
+        Ok(Received::Message {
+            control,
+            payload_len,
+        }) => {
+            assert_eq!(control.kind, kind::EXIT);
+            assert_eq!(&buf[..payload_len], &reason[..]);
+        }
+        r => panic!("{r:?}"),
+    }
+    writer.join().unwrap().unwrap();
+}

@@ -183,5 +183,6 @@ int t_ussi(void);
 int t_threads(void);
 int t_trace(void);
 int t_identity(void);
+int t_faults(void);
 
 #endif

@@ -23,6 +23,7 @@ static const struct {
     {"threads", t_threads, 1},
     {"trace", t_trace, 1},
     {"identity", t_identity, 1},
+    {"faults", t_faults, 1},
     {"noepmd", t_noepmd, 0},
     {"hostile", t_hostile, 0},
 };

@@ -62,6 +62,8 @@ if [ "$no_node" -eq 0 ]; then
         exit 1
     fi
     live_start_epmd "$otp_bin" || { echo "FAIL: could not start epmd" >&2; exit 1; }
+    LIVE_EPMD_PID=${LIVE_PIDS[-1]}
+    export LIVE_EPMD_PID
 
     if [ "$longnames" -eq 1 ]; then
         export LIVE_NAME_FLAG=-name LIVE_HOST=127.0.0.1

@@ -259,7 +259,7 @@ enum step {
 
 enum frames {
     F_NONE, F_NOT_PASS_THROUGH, F_BAD_VERSION, F_TRUNCATED, F_HUGE, F_UNKNOWN_CONTROL,
-    F_TICK
+    F_MALFORMED_PAYLOAD, F_TICK
 };
 
 struct peer {
@@ -271,6 +271,19 @@ struct peer {
     int tock_ok;         /* F_TICK: the library answered the tick */
     const char *problem; /* set when the peer itself saw something wrong */
 };
+
+/* 'p' and the control message {SEND, '', To} into buf; returns the index. */
+static int send_header(char *buf, const erlang_pid *to)
+{
+    int idx = 1;
+    buf[0] = 'p';
+    ei_encode_version(buf, &idx);
+    ei_encode_tuple_header(buf, &idx, 3);
+    ei_encode_long(buf, &idx, ERL_SEND);
+    ei_encode_atom(buf, &idx, "");
+    ei_encode_pid(buf, &idx, to);
+    return idx;
+}
 
 static void send_frames(struct peer *pe, int s)
 {
@@ -307,17 +320,24 @@ static void send_frames(struct peer *pe, int s)
         ei_encode_version(buf, &idx);
         ei_encode_atom(buf, &idx, "hello");
         write_frame(s, buf, (size_t) idx, (size_t) idx);
-        idx = 1;
-        ei_encode_version(buf, &idx);
-        ei_encode_tuple_header(buf, &idx, 3);
-        ei_encode_long(buf, &idx, ERL_SEND);
-        ei_encode_atom(buf, &idx, "");
-        ei_encode_pid(buf, &idx, &pe->to);
+        idx = send_header(buf, &pe->to);
         ei_encode_version(buf, &idx);
         ei_encode_tuple_header(buf, &idx, 2);
         ei_encode_atom(buf, &idx, "after");
         ei_encode_atom(buf, &idx, "unknown");
         write_frame(s, buf, (size_t) idx, (size_t) idx);
+        break;
+    case F_MALFORMED_PAYLOAD:
+        /* {SEND, '', To} then a list that claims 5 elements and has 1;
+         * then the same frame with a whole list */
+        for (int whole = 0; whole <= 1; whole++) {
+            idx = send_header(buf, &pe->to);
+            ei_encode_version(buf, &idx);
+            ei_encode_list_header(buf, &idx, whole ? 1 : 5);
+            ei_encode_atom(buf, &idx, "only");
+            ei_encode_empty_list(buf, &idx);
+            write_frame(s, buf, (size_t) idx, (size_t) idx);
+        }
         break;
     case F_TICK: {
         unsigned char tock[4];
@@ -608,7 +628,7 @@ int t_hostile(void)
     struct peer pe;
     erlang_msg msg;
     ei_x_buff x;
-    int fd, idx, port = 0, lfd, afd;
+    int fd, idx, port = 0, lfd, afd, arity;
     pthread_t t;
     ErlConnect conn;
 
@@ -652,6 +672,29 @@ int t_hostile(void)
     live_expect_tuple(x.buff, &idx, 2);
     live_expect_atom(x.buff, &idx, "after");
     live_expect_atom(x.buff, &idx, "unknown");
+    live_log("the next message arrived intact");
+    ei_x_free(&x);
+    finish_ok(&pe, fd);
+
+    /* ei-rs checks that a message is one whole term before handing it
+     * over; libei hands over whatever the frame holds. */
+    fd = connect_ok("frames: a message that is not a whole term, then a valid one",
+                    F_MALFORMED_PAYLOAD, &pe);
+    ei_x_new(&x);
+#ifdef EI_RS_BUILD
+    CHECK_RC(ei_xreceive_msg_tmo(fd, &msg, &x, 10000), ERL_ERROR, EBADMSG,
+             "a list claiming 5 elements with 1");
+#else
+    CHECK(ei_xreceive_msg_tmo(fd, &msg, &x, 10000) == ERL_MSG,
+          "libei hands over the malformed message (erl_errno %s)", live_errname(erl_errno));
+#endif
+    CHECK(ei_xreceive_msg_tmo(fd, &msg, &x, 10000) == ERL_MSG && msg.msgtype == ERL_SEND,
+          "the message after the malformed one did not arrive (erl_errno %s)",
+          live_errname(erl_errno));
+    idx = 0;
+    live_expect_version(x.buff, &idx);
+    CHECK(ei_decode_list_header(x.buff, &idx, &arity) == 0 && arity == 1, "list of 1");
+    live_expect_atom(x.buff, &idx, "only");
     live_log("the next message arrived intact");
     ei_x_free(&x);
     finish_ok(&pe, fd);

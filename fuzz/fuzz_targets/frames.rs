@@ -36,7 +36,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // Control messages alone.
-    if let Ok((_, end)) = message::parse_control(data) {
-        assert!(end <= data.len());
+    if let Ok((_, layout)) = message::parse_control(data) {
+        assert!(layout.payload_start <= data.len());
+        let _ = message::check_payload(&data[layout.payload_start..], &layout);
     }
+    let _ = message::check_frame(data);
 });

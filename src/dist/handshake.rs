@@ -174,6 +174,13 @@ impl<'a> Fields<'a> {
 
 fn node_name(b: &[u8]) -> Result<String> {
     let s = std::str::from_utf8(b).map_err(|_| Error::Handshake("node name is not UTF-8"))?;
+    // A node name is an atom, and C programs read it as a string.
+    if s.chars().count() > crate::etf::atom::MAX_ATOM_CHARS {
+        return Err(Error::Handshake("node name longer than 255 characters"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(Error::Handshake("node name with a control character"));
+    }
     match s.split_once('@') {
         Some((alive, host)) if !alive.is_empty() && !host.is_empty() => Ok(s.to_owned()),
         _ => Err(Error::Handshake("node name is not alive@host")),
@@ -422,5 +429,9 @@ mod tests {
         assert!(node_name(b"a@").is_err());
         assert!(node_name(b"ab").is_err());
         assert!(node_name(&[0xff, b'@', b'b']).is_err());
+        assert!(node_name(b"a\0x@b").is_err());
+        assert!(node_name(b"a@b\n").is_err());
+        assert!(node_name(format!("a@{}", "λ".repeat(253)).as_bytes()).is_ok());
+        assert!(node_name(format!("a@{}", "λ".repeat(254)).as_bytes()).is_err());
     }
 }

@@ -151,16 +151,40 @@ impl PayloadBuf for [u8] {
     }
 }
 
-/// Parses a control message (after `'p'`) from `hdr`; returns it and the
-/// offset where the payload begins.
-pub fn parse_control(hdr: &[u8]) -> std::result::Result<(Control<'_>, usize), crate::etf::Error> {
+/// What must follow a control message's decoded fields in its frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Where the payload libei hands to the program begins: right after
+    /// the fields decoded into [`Control`].
+    pub payload_start: usize,
+    /// Elements of the control tuple that the payload begins with (an exit
+    /// reason, a monitor's fields, an unknown message's fields).
+    pub elements: u32,
+    /// Whether a message term (with its version byte) follows the control
+    /// tuple.
+    pub message: Presence,
+}
+
+/// Whether a frame carries a message term after its control tuple.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Absent,
+    /// Messages of kinds we do not know.
+    Optional,
+}
+
+/// Parses a control message (after `'p'`) from `hdr`: its fields and what
+/// must follow them. A known kind must have its exact arity.
+pub fn parse_control(hdr: &[u8]) -> std::result::Result<(Control<'_>, Layout), crate::etf::Error> {
+    use crate::etf::Error::Malformed;
     let mut d = Decoder::new(hdr);
     if d.version()? != VERSION_MAGIC {
-        return Err(crate::etf::Error::Malformed("bad version"));
+        return Err(Malformed("bad version"));
     }
     let arity = d.tuple_header()?;
     if arity == 0 {
-        return Err(crate::etf::Error::Malformed("empty control tuple"));
+        return Err(Malformed("empty control tuple"));
     }
     let mut c = Control {
         kind: d.long()?,
@@ -177,13 +201,15 @@ pub fn parse_control(hdr: &[u8]) -> std::result::Result<(Control<'_>, usize), cr
             Err(_) => (None, p.atom().ok()),
         }
     }
-    match c.kind {
+    // (arity the kind must have, elements left for the payload, message)
+    let (want, elements, message) = match c.kind {
         kind::SEND | kind::SEND_TT => {
             c.cookie = Some(d.atom()?);
             c.to = Some(d.pid()?);
             if c.kind == kind::SEND_TT {
                 c.token = Some(token(&mut d)?);
             }
+            (3 + u32::from(c.token.is_some()), 0, Presence::Required)
         }
         kind::REG_SEND | kind::REG_SEND_TT => {
             c.from = Some(d.pid()?);
@@ -192,46 +218,102 @@ pub fn parse_control(hdr: &[u8]) -> std::result::Result<(Control<'_>, usize), cr
             if c.kind == kind::REG_SEND_TT {
                 c.token = Some(token(&mut d)?);
             }
+            (4 + u32::from(c.token.is_some()), 0, Presence::Required)
         }
-        kind::LINK | kind::UNLINK | kind::GROUP_LEADER | kind::EXIT | kind::EXIT2 => {
+        kind::LINK | kind::UNLINK | kind::GROUP_LEADER => {
             c.from = Some(d.pid()?);
             c.to = Some(d.pid()?);
+            (3, 0, Presence::Absent)
         }
-        kind::EXIT_TT | kind::EXIT2_TT => {
+        kind::EXIT | kind::EXIT2 | kind::EXIT_TT | kind::EXIT2_TT => {
+            // {Kind, From, To[, Token], Reason}: the reason is the payload.
             c.from = Some(d.pid()?);
             c.to = Some(d.pid()?);
-            c.token = Some(token(&mut d)?);
+            let traced = matches!(c.kind, kind::EXIT_TT | kind::EXIT2_TT);
+            if traced {
+                c.token = Some(token(&mut d)?);
+            }
+            (4 + u32::from(traced), 1, Presence::Absent)
         }
-        kind::UNLINK_ID => {
+        kind::UNLINK_ID | kind::UNLINK_ID_ACK => {
             c.unlink_id = Some(token(&mut d)?);
             c.from = Some(d.pid()?);
             c.to = Some(d.pid()?);
-        }
-        kind::UNLINK_ID_ACK => {
-            return Err(crate::etf::Error::Malformed("unexpected UNLINK_ID_ACK"))
+            (4, 0, Presence::Absent)
         }
         kind::MONITOR_P | kind::DEMONITOR_P | kind::MONITOR_P_EXIT => {
             // {Kind, From, To, Ref[, Reason]}: From and To are pids or, for
-            // a monitored name, an atom. The rest stays in the payload, as
-            // libei leaves it.
-            let payload_start = d.position();
-            let mut peek = Decoder::at(hdr, payload_start);
+            // a monitored name, an atom. They stay in the payload too, as
+            // libei leaves them.
+            let mut peek = Decoder::at(hdr, d.position());
             let (from, _) = pid_or_name(&mut peek);
             let (to, to_name) = pid_or_name(&mut peek);
             c.from = from;
             c.to = to;
             c.to_name = to_name;
-            return Ok((c, payload_start));
+            let want = if c.kind == kind::MONITOR_P_EXIT { 5 } else { 4 };
+            (want, want - 1, Presence::Absent)
         }
-        _ => {}
+        _ => (arity, arity - 1, Presence::Optional),
+    };
+    if arity != want {
+        return Err(Malformed("control tuple of the wrong arity"));
     }
-    Ok((c, d.position()))
+    let layout = Layout {
+        payload_start: d.position(),
+        elements,
+        message,
+    };
+    Ok((c, layout))
+}
+
+/// Checks that `payload` (the frame's bytes from
+/// [`Layout::payload_start`]) is what `layout` says: the rest of the
+/// control tuple, then exactly one message term or nothing.
+pub fn check_payload(
+    payload: &[u8],
+    layout: &Layout,
+) -> std::result::Result<(), crate::etf::Error> {
+    use crate::etf::Error::Malformed;
+    let mut d = Decoder::new(payload);
+    for _ in 0..layout.elements {
+        d.skip()?;
+    }
+    let rest = payload.len() - d.position();
+    match (layout.message, rest) {
+        (Presence::Absent | Presence::Optional, 0) => Ok(()),
+        (Presence::Absent, _) => Err(Malformed("bytes after the control message")),
+        (Presence::Required, 0) => Err(Malformed("no message after the control message")),
+        (Presence::Required | Presence::Optional, _) => {
+            if d.version()? != VERSION_MAGIC {
+                return Err(Malformed("message without its version byte"));
+            }
+            d.skip()?;
+            if d.position() != payload.len() {
+                return Err(Malformed("bytes after the message"));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Checks one whole pass-through frame as [`receive_raw`] returns it.
+pub fn check_frame(frame: &[u8]) -> std::result::Result<(), crate::etf::Error> {
+    match frame.split_first() {
+        Some((&PASS_THROUGH, rest)) => {
+            let (_, layout) = parse_control(rest)?;
+            check_payload(&rest[layout.payload_start..], &layout)
+        }
+        _ => Err(crate::etf::Error::Malformed("not a pass-through frame")),
+    }
 }
 
 /// Reads one frame: answers a tick, or parses the control message into
 /// `header` (reused between calls) and the payload into `payload`.
 /// `UNLINK_ID` is acknowledged here. A payload too long for a fixed buffer
-/// is read and dropped, and is [`Error::TooLarge`].
+/// is read and dropped, and is [`Error::TooLarge`]. A frame that is not a
+/// well-formed control message followed by exactly what its kind carries
+/// (see [`check_payload`]) is read whole and is [`Error::BadMessage`].
 pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
     t: &mut T,
     header: &'h mut Vec<u8>,
@@ -274,14 +356,14 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
         have += more;
     }
     let header: &'h [u8] = header;
-    let (control, start) = match parse_control(&header[1..]) {
+    let (control, layout) = match parse_control(&header[1..]) {
         Ok(parsed) => parsed,
         Err(_) => {
             drain(t, len - have, deadline)?;
             return Err(Error::BadMessage("malformed control message"));
         }
     };
-    let payload_start = start + 1;
+    let payload_start = layout.payload_start + 1;
 
     // The payload: what is left of the header chunk, then the rest of the
     // frame, straight into the caller's buffer.
@@ -307,6 +389,14 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
         filled = target;
     }
 
+    // The whole frame is read, so a malformed one leaves the stream in step.
+    if check_payload(&payload.bytes_mut()[..payload_len], &layout).is_err() {
+        return Err(Error::BadMessage("malformed message"));
+    }
+    if control.kind == kind::UNLINK_ID_ACK {
+        // We never send UNLINK_ID, so no ack is due to us.
+        return Err(Error::BadMessage("unexpected UNLINK_ID_ACK"));
+    }
     if trace::enabled(4) {
         trace::log(
             4,
@@ -330,7 +420,8 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
 
 /// Reads one frame as it is (pass-through byte, control message and
 /// payload) into `buf`: `Ok(None)` for a tick (answered). A frame longer
-/// than `buf` is read and dropped, and is [`Error::TooLarge`].
+/// than `buf` is read and dropped, and is [`Error::TooLarge`]; a malformed
+/// one (see [`check_frame`]) is [`Error::BadMessage`].
 pub fn receive_raw<T: Transport + ?Sized>(
     t: &mut T,
     buf: &mut [u8],
@@ -350,6 +441,9 @@ pub fn receive_raw<T: Transport + ?Sized>(
         return Err(Error::TooLarge(len as u64));
     }
     read_exact(t, &mut buf[..len], deadline)?;
+    if check_frame(&buf[..len]).is_err() {
+        return Err(Error::BadMessage("malformed frame"));
+    }
     Ok(Some(len))
 }
 

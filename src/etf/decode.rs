@@ -9,7 +9,7 @@
 //! and leaves the position where it was: this is libei's rule that a failed
 //! decode leaves `*index` untouched.
 
-use super::atom::AtomRef;
+use super::atom::{AtomRef, MAX_ATOM_CHARS, MAX_ATOM_UTF8_BYTES};
 use super::tag::*;
 use super::{Error, Result};
 
@@ -398,10 +398,15 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
                 SMALL_ATOM_UTF8_EXT => (self.u8()? as usize, true),
                 t => return Err(Error::UnexpectedTag(t)),
             };
-            Ok(AtomRef {
-                bytes: self.take(len)?,
-                utf8,
-            })
+            let bytes = self.take(len)?;
+            // Erlang makes no atom longer than 255 characters; a UTF-8 atom
+            // of at most 255 bytes cannot have more.
+            if len > MAX_ATOM_CHARS
+                && (!utf8 || len > MAX_ATOM_UTF8_BYTES || utf8_chars(bytes) > MAX_ATOM_CHARS)
+            {
+                return Err(Error::TooLarge("atom longer than 255 characters"));
+            }
+            Ok(AtomRef { bytes, utf8 })
         })
     }
 
@@ -857,6 +862,11 @@ fn parse_float_ext(text: &[u8]) -> Result<f64> {
         .trim();
     s.parse::<f64>()
         .map_err(|_| Error::Malformed("FLOAT_EXT is not a number"))
+}
+
+/// Characters in UTF-8 `bytes` (bytes that do not continue a character).
+fn utf8_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xc0 != 0x80).count()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::io;
 use std::net::{Ipv4Addr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use libc::{c_char, c_int, c_long, c_uint, c_void};
+use libc::{c_char, c_int, c_long, c_uchar, c_uint, c_void};
 
 use super::boundary::{array_str, cstr, guard, set_array_str, set_errno};
 use super::decode::{ei_decode_trace, store_pid};
@@ -1387,7 +1387,7 @@ pub unsafe extern "C" fn ei_receive_encoded(
 #[no_mangle]
 pub unsafe extern "C" fn ei_receive_tmo(
     fd: c_int,
-    bufp: *mut u8,
+    bufp: *mut c_uchar,
     bufsize: c_int,
     ms: c_uint,
 ) -> c_int {
@@ -1410,7 +1410,7 @@ pub unsafe extern "C" fn ei_receive_tmo(
 
 /// [`ei_receive_tmo`] without a timeout.
 #[no_mangle]
-pub unsafe extern "C" fn ei_receive(fd: c_int, bufp: *mut u8, bufsize: c_int) -> c_int {
+pub unsafe extern "C" fn ei_receive(fd: c_int, bufp: *mut c_uchar, bufsize: c_int) -> c_int {
     // SAFETY: forwarding.
     unsafe { ei_receive_tmo(fd, bufp, bufsize, 0) }
 }
