@@ -27,10 +27,11 @@ otp_ei_dir() {
 }
 
 # Debian packages: Erlang/OTP (with libei and its sources), cmake, valgrind,
-# and the C/C++ toolchain.  apt is used only if something is missing.
+# the C/C++ toolchain, pkg-config (install tests) and Go (the Go binding).
+# apt is used only if something is missing.
 ensure_system_packages() {
     local missing=() cmd dir
-    for cmd in erl erlc escript cmake valgrind gcc g++ make pkg-config; do
+    for cmd in erl erlc escript cmake valgrind gcc g++ make pkg-config go; do
         command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
     done
     [ -f /usr/include/gmp.h ] || [ -f "/usr/include/$(gcc -dumpmachine 2>/dev/null)/gmp.h" ] \
@@ -51,7 +52,8 @@ ensure_system_packages() {
     echo "missing: ${missing[*]}; installing with apt-get"
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        erlang-base erlang-dev erlang-src cmake valgrind gcc g++ make libgmp-dev pkgconf
+        erlang-base erlang-dev erlang-src cmake valgrind gcc g++ make libgmp-dev pkgconf \
+        golang-go
 }
 
 ensure_rust_components() {

@@ -37,6 +37,14 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 (cd "$BUILD_DIR" && ctest --output-on-failure -j 2 -L valgrind)
 
+# The bindings load the libei.so the CMake build made, and run their live
+# tests against OTP 25 and OTP 28.
+section "Python binding (bindings/python)"
+OTP_BIN=$OTP28_BIN bindings/python/run_tests.sh -q
+
+section "Go binding (bindings/go)"
+OTP_BIN=$OTP28_BIN bindings/go/run_tests.sh
+
 if [ -f "$REPO_ROOT/scripts/fuzz.sh" ]; then
     section "fuzz (scripts/fuzz.sh)"
     bash "$REPO_ROOT/scripts/fuzz.sh"

@@ -1,0 +1,3 @@
+module github.com/ei-rs/ei-rs/bindings/go
+
+go 1.19
