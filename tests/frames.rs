@@ -327,3 +327,44 @@ fn a_large_exit_reason_is_not_limited_by_the_control_message_cap() {
     }
     writer.join().unwrap().unwrap();
 }
+
+#[test]
+fn long_names_are_sent_whole() {
+    // Node and registered names of 255 characters (1020 bytes of UTF-8):
+    // the control message no longer fits the stack buffer.
+    let node = format!("{}@{}", "λ".repeat(100), "h".repeat(55));
+    let name = "ü".repeat(255);
+    let from = PidView {
+        node: node.as_bytes(),
+        num: 7,
+        serial: 8,
+        creation: 9,
+    };
+    let (mut t, peer) = pair();
+    let mut back = TcpTransport::new(peer).unwrap();
+    let payload = [131u8, 97, 42];
+    message::send_to_name(&mut t, from, name.as_bytes(), &payload, soon()).unwrap();
+    message::send_signal(&mut t, kind::LINK, from, from, None, soon()).unwrap();
+    let mut header = Vec::new();
+    let mut buf = Vec::new();
+    match message::receive(&mut back, &mut header, &mut buf, soon()).unwrap() {
+        Received::Message {
+            control,
+            payload_len,
+        } => {
+            assert_eq!(control.kind, kind::REG_SEND);
+            assert_eq!(control.to_name.unwrap().bytes, name.as_bytes());
+            assert_eq!(control.from.unwrap().node.bytes, node.as_bytes());
+            assert_eq!(&buf[..payload_len], &payload);
+        }
+        Received::Tick => panic!("tick"),
+    }
+    let mut header = Vec::new();
+    match message::receive(&mut back, &mut header, &mut buf, soon()).unwrap() {
+        Received::Message { control, .. } => {
+            assert_eq!(control.kind, kind::LINK);
+            assert_eq!(control.to.unwrap().num, 7);
+        }
+        Received::Tick => panic!("tick"),
+    }
+}

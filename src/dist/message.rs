@@ -463,10 +463,6 @@ pub fn send_tick<T: Transport + ?Sized>(t: &mut T, deadline: Deadline) -> Result
     write_all_vectored(t, &[&[0, 0, 0, 0]], deadline)
 }
 
-/// Longest control message we encode: a tuple of a kind, an empty cookie
-/// atom, two pids with 1020-byte node names and a 1020-byte name.
-const CONTROL_BUF: usize = 4 * 1030;
-
 /// Sends one pass-through frame: the encoded control message (with its
 /// version byte) and the payload, in one vectored write.
 pub fn send_frame<T: Transport + ?Sized>(
@@ -475,27 +471,60 @@ pub fn send_frame<T: Transport + ?Sized>(
     payload: &[u8],
     deadline: Deadline,
 ) -> Result<()> {
-    let total = 1 + control.len() + payload.len();
-    let len = u32::try_from(total)
-        .ok()
-        .filter(|&l| l as usize <= MAX_FRAME)
-        .ok_or(Error::TooLarge(total as u64))?;
     let mut head = [0u8; 5];
-    head[..4].copy_from_slice(&len.to_be_bytes());
+    head[..4].copy_from_slice(&frame_len(1 + control.len() + payload.len())?.to_be_bytes());
     head[4] = PASS_THROUGH;
     write_all_vectored(t, &[&head, control, payload], deadline)
 }
 
-/// Encodes a control tuple into `buf` with `f`, returning the bytes.
-fn control(
-    buf: &mut [u8; CONTROL_BUF],
+/// A frame's length field for `total` bytes after it.
+fn frame_len(total: usize) -> Result<u32> {
+    u32::try_from(total)
+        .ok()
+        .filter(|&l| l as usize <= MAX_FRAME)
+        .ok_or(Error::TooLarge(total as u64))
+}
+
+/// Frame heads (length, `'p'` and control message) of ordinary names fit
+/// on the stack; longer ones (node names run to 1020 bytes) go on the heap.
+const SMALL_HEAD: usize = 256;
+
+/// Bytes of a pid's encoding: `NEW_PID_EXT`, the node atom, 12 bytes.
+fn pid_size(p: PidView<'_>) -> usize {
+    1 + 3 + p.node.len() + 12
+}
+
+/// Bytes before the elements of a control tuple of small `kind`: frame
+/// length, `'p'`, version, tuple header and kind.
+const HEAD_START: usize = 4 + 1 + 1 + 2 + 2;
+
+/// Sends a frame whose control message `f` encodes (after the version
+/// byte) in at most `bound` bytes, then `payload`: the length, `'p'` and
+/// the control message are built in one buffer, and go out with the
+/// payload in one vectored write. Nothing is allocated for heads of up to
+/// [`SMALL_HEAD`] bytes.
+fn send_with_control<T: Transport + ?Sized>(
+    t: &mut T,
+    bound: usize,
+    payload: &[u8],
+    deadline: Deadline,
     f: impl FnOnce(&mut SliceSink<'_>) -> crate::etf::Result<()>,
-) -> Result<&[u8]> {
-    let mut s = SliceSink::new(&mut buf[..], 0);
+) -> Result<()> {
+    let mut small = [0u8; SMALL_HEAD];
+    let mut large = Vec::new();
+    let buf: &mut [u8] = if bound <= SMALL_HEAD {
+        &mut small
+    } else {
+        large.resize(bound, 0);
+        &mut large
+    };
+    let mut s = SliceSink::new(buf, 5);
     encode::version(&mut s)?;
     f(&mut s)?;
-    let n = s.position();
-    Ok(&buf[..n])
+    let end = s.position();
+    buf[..4].copy_from_slice(&frame_len(end - 4 + payload.len())?.to_be_bytes());
+    buf[4] = PASS_THROUGH;
+    write_all_vectored(t, &[&buf[..end], payload], deadline)
 }
 
 fn pid(s: &mut SliceSink<'_>, p: PidView<'_>) -> crate::etf::Result<()> {
@@ -509,15 +538,14 @@ pub fn send_to_pid<T: Transport + ?Sized>(
     payload: &[u8],
     deadline: Deadline,
 ) -> Result<()> {
-    let mut buf = [0u8; CONTROL_BUF];
-    let c = control(&mut buf, |s| {
+    trace::log(4, format_args!("-> SEND ({} bytes)", payload.len()));
+    let bound = HEAD_START + 3 + pid_size(to);
+    send_with_control(t, bound, payload, deadline, |s| {
         encode::tuple_header(s, 3)?;
         encode::long(s, kind::SEND)?;
         encode::atom(s, b"", crate::etf::atom::enc::LATIN1)?;
         pid(s, to)
-    })?;
-    trace::log(4, format_args!("-> SEND ({} bytes)", payload.len()));
-    send_frame(t, c, payload, deadline)
+    })
 }
 
 /// Sends `payload` from `from` to the process registered as `name` (UTF-8)
@@ -529,23 +557,24 @@ pub fn send_to_name<T: Transport + ?Sized>(
     payload: &[u8],
     deadline: Deadline,
 ) -> Result<()> {
-    let mut buf = [0u8; CONTROL_BUF];
-    let c = control(&mut buf, |s| {
+    if trace::enabled(4) {
+        trace::log(
+            4,
+            format_args!(
+                "-> REG_SEND to {} ({} bytes)",
+                String::from_utf8_lossy(name),
+                payload.len()
+            ),
+        );
+    }
+    let bound = HEAD_START + pid_size(from) + 3 + 3 + name.len();
+    send_with_control(t, bound, payload, deadline, |s| {
         encode::tuple_header(s, 4)?;
         encode::long(s, kind::REG_SEND)?;
         pid(s, from)?;
         encode::atom(s, b"", crate::etf::atom::enc::LATIN1)?;
         encode::atom(s, name, crate::etf::atom::enc::UTF8)
-    })?;
-    trace::log(
-        4,
-        format_args!(
-            "-> REG_SEND to {} ({} bytes)",
-            String::from_utf8_lossy(name),
-            payload.len()
-        ),
-    );
-    send_frame(t, c, payload, deadline)
+    })
 }
 
 /// Sends a control message without payload whose elements after the kind
@@ -559,15 +588,14 @@ pub fn send_signal<T: Transport + ?Sized>(
     reason: Option<&[u8]>,
     deadline: Deadline,
 ) -> Result<()> {
-    let mut buf = [0u8; CONTROL_BUF];
-    let c = control(&mut buf, |s| {
+    trace::log(4, format_args!("-> {}", kind_name(k)));
+    let bound = HEAD_START + pid_size(from) + pid_size(to);
+    send_with_control(t, bound, reason.unwrap_or(&[]), deadline, |s| {
         encode::tuple_header(s, if reason.is_some() { 4 } else { 3 })?;
         encode::long(s, k)?;
         pid(s, from)?;
         pid(s, to)
-    })?;
-    trace::log(4, format_args!("-> {}", kind_name(k)));
-    send_frame(t, c, reason.unwrap_or(&[]), deadline)
+    })
 }
 
 fn send_unlink_id_ack<T: Transport + ?Sized>(
@@ -577,16 +605,15 @@ fn send_unlink_id_ack<T: Transport + ?Sized>(
     to: PidView<'_>,
     deadline: Deadline,
 ) -> Result<()> {
-    let mut buf = [0u8; CONTROL_BUF];
-    let c = control(&mut buf, |s| {
+    trace::log(4, format_args!("-> UNLINK_ID_ACK"));
+    let bound = HEAD_START + id.len() + pid_size(from) + pid_size(to);
+    send_with_control(t, bound, &[], deadline, |s| {
         encode::tuple_header(s, 4)?;
         encode::long(s, kind::UNLINK_ID_ACK)?;
         encode::Sink::put(s, id)?;
         pid(s, from)?;
         pid(s, to)
-    })?;
-    trace::log(4, format_args!("-> UNLINK_ID_ACK"));
-    send_frame(t, c, &[], deadline)
+    })
 }
 
 /// A control kind's name, for traces.

@@ -514,7 +514,30 @@ unsafe impl Send for SocketInfo {}
 // SAFETY: as above.
 unsafe impl Sync for SocketInfo {}
 
-static TABLE: LazyLock<RwLock<HashMap<c_int, Arc<SocketInfo>>>> = LazyLock::new(Default::default);
+/// Hashes a descriptor by multiplying it (descriptors are small distinct
+/// integers, chosen by the kernel, so no hash flooding is possible): every
+/// send and receive looks its descriptor up, and SipHash would cost more
+/// than the rest of the lookup.
+#[derive(Default)]
+struct FdHasher(u64);
+
+impl std::hash::Hasher for FdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_i32(&mut self, fd: i32) {
+        self.0 = u64::from(fd as u32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type FdMap = HashMap<c_int, Arc<SocketInfo>, std::hash::BuildHasherDefault<FdHasher>>;
+
+static TABLE: LazyLock<RwLock<FdMap>> = LazyLock::new(Default::default);
 
 /// Records a socket (replacing what a closed descriptor of the same number
 /// left behind).
