@@ -54,28 +54,32 @@ pub fn compare_digits16(xneg: bool, x: &[u16], yneg: bool, y: &[u16]) -> Orderin
     }
 }
 
-/// Text of a bignum as libei's `ei_print_term` renders it: decimal when the
-/// magnitude has at most 8 bytes, otherwise `16#` and upper-case hex without
-/// leading zeros. A `-` precedes negative values.
-pub fn to_print_string(negative: bool, digits: &[u8], out: &mut String) {
-    use std::fmt::Write;
+/// Appends the text of a bignum as libei's `ei_print_term` renders it:
+/// decimal when the magnitude has at most 8 bytes, otherwise `16#` and
+/// upper-case hex without leading zeros. A `-` precedes negative values.
+pub fn push_print_text(negative: bool, digits: &[u8], out: &mut Vec<u8>) {
     if negative {
-        out.push('-');
+        out.push(b'-');
     }
     // libei counts 16-bit digits: (bytes + 1) / 2 <= 4.
     if digits.len() <= 8 {
-        let v = low_u64(digits);
-        let _ = write!(out, "{v}");
+        super::print::push_u64(out, low_u64(digits));
         return;
     }
-    out.push_str("16#");
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.extend_from_slice(b"16#");
     let significant = digits.iter().rposition(|&b| b != 0);
     match significant {
-        None => out.push('0'),
+        None => out.push(b'0'),
         Some(top) => {
-            let _ = write!(out, "{:X}", digits[top]);
-            for b in digits[..top].iter().rev() {
-                let _ = write!(out, "{b:02X}");
+            out.reserve(2 * top + 2);
+            let b = digits[top];
+            if b >= 0x10 {
+                out.push(HEX[(b >> 4) as usize]);
+            }
+            out.push(HEX[(b & 0xf) as usize]);
+            for &b in digits[..top].iter().rev() {
+                out.extend_from_slice(&[HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
             }
         }
     }
@@ -127,12 +131,63 @@ mod tests {
 
     #[test]
     fn print_forms() {
-        let mut s = String::new();
-        to_print_string(true, &[1, 0, 0, 0, 0, 0, 0, 128], &mut s);
-        assert_eq!(s, "-9223372036854775809");
-        let mut s = String::new();
-        to_print_string(false, &[0, 0, 0, 0, 0, 0, 0, 0, 1], &mut s);
-        assert_eq!(s, "16#10000000000000000");
+        let text = |negative, digits: &[u8]| {
+            let mut out = Vec::new();
+            push_print_text(negative, digits, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            text(true, &[1, 0, 0, 0, 0, 0, 0, 128]),
+            "-9223372036854775809"
+        );
+        assert_eq!(
+            text(false, &[0, 0, 0, 0, 0, 0, 0, 0, 1]),
+            "16#10000000000000000"
+        );
+        assert_eq!(text(false, &[0xff; 8]), "18446744073709551615");
+        assert_eq!(text(true, &[]), "-0");
+        assert_eq!(text(false, &[0; 9]), "16#0");
+        assert_eq!(
+            text(
+                true,
+                &[0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01, 0x0f, 0]
+            ),
+            "-16#F0123456789ABCDEF"
+        );
+        // Against the formatter, over digit counts and values.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..40usize {
+            for _ in 0..20 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let mut digits: Vec<u8> = (0..len)
+                    .map(|i| (x >> (i % 8 * 8)) as u8 ^ i as u8)
+                    .collect();
+                if x % 3 == 0 {
+                    if let Some(top) = digits.last_mut() {
+                        *top &= 0x0f;
+                    }
+                }
+                let neg = x & 1 == 1;
+                let mut expect = String::from(if neg { "-" } else { "" });
+                if len <= 8 {
+                    expect += &low_u64(&digits).to_string();
+                } else {
+                    expect += "16#";
+                    match digits.iter().rposition(|&b| b != 0) {
+                        None => expect.push('0'),
+                        Some(top) => {
+                            expect += &format!("{:X}", digits[top]);
+                            for b in digits[..top].iter().rev() {
+                                expect += &format!("{b:02X}");
+                            }
+                        }
+                    }
+                }
+                assert_eq!(text(neg, &digits), expect, "{digits:?}");
+            }
+        }
     }
 
     #[test]

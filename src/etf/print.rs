@@ -27,7 +27,6 @@ use super::big;
 use super::decode::{Decoder, FunRef, Source, StrRef};
 use super::tag::*;
 use super::{Error, Result};
-use std::io::Write;
 
 /// Longest prefix of a binary that is printed (libei's `BINPRINTSIZE`).
 const BIN_PRINT_SIZE: usize = 30;
@@ -85,11 +84,19 @@ fn print_inner<S: Source + ?Sized>(d: &mut Decoder<S>, out: &mut Vec<u8>) -> Res
                 let p = d.pid()?;
                 out.push(b'<');
                 p.node.push_utf8(out);
-                write_out(out, format_args!(".{}.{}>", p.num, p.serial));
+                out.push(b'.');
+                push_u64(out, p.num.into());
+                out.push(b'.');
+                push_u64(out, p.serial.into());
+                out.push(b'>');
             }
             PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT => {
                 let p = d.port()?;
-                write_out(out, format_args!("#Port<{}.{}>", p.id, p.creation));
+                out.extend_from_slice(b"#Port<");
+                push_u64(out, p.id);
+                out.push(b'.');
+                push_u64(out, p.creation.into());
+                out.push(b'>');
             }
             REFERENCE_EXT | NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => {
                 let r = d.reference()?;
@@ -98,7 +105,7 @@ fn print_inner<S: Source + ?Sized>(d: &mut Decoder<S>, out: &mut Vec<u8>) -> Res
                     if i > 0 {
                         out.push(b'.');
                     }
-                    write_out(out, format_args!("{w}"));
+                    push_u64(out, (*w).into());
                 }
                 out.push(b'>');
             }
@@ -163,22 +170,23 @@ fn print_inner<S: Source + ?Sized>(d: &mut Decoder<S>, out: &mut Vec<u8>) -> Res
                     print_bytes(&b[..whole], out);
                     let rest = bits % 8;
                     if rest != 0 {
-                        let delim = if whole > 0 { "," } else { "" };
-                        let v = b[whole] >> (8 - rest);
-                        write_out(out, format_args!("{delim}{v}:{rest}"));
+                        if whole > 0 {
+                            out.push(b',');
+                        }
+                        push_u64(out, (b[whole] >> (8 - rest)).into());
+                        out.push(b':');
+                        push_u64(out, rest as u64);
                     }
                 }
                 out.push(b'>');
             }
             SMALL_INTEGER_EXT | INTEGER_EXT => {
                 let v = d.long()?;
-                write_out(out, format_args!("{v}"));
+                push_i64(out, v);
             }
             SMALL_BIG_EXT | LARGE_BIG_EXT => {
                 let b = d.big()?;
-                let mut s = String::new();
-                big::to_print_string(b.negative, b.digits, &mut s);
-                out.extend_from_slice(s.as_bytes());
+                big::push_print_text(b.negative, b.digits, out);
             }
             FLOAT_EXT | NEW_FLOAT_EXT => {
                 let v = d.double()?;
@@ -194,7 +202,8 @@ fn print_inner<S: Source + ?Sized>(d: &mut Decoder<S>, out: &mut Vec<u8>) -> Res
                     module.push_utf8(out);
                     out.push(b':');
                     function.push_utf8(out);
-                    write_out(out, format_args!("/{arity}"));
+                    out.push(b'/');
+                    push_i64(out, arity);
                 }
                 FunRef::Closure {
                     module,
@@ -204,7 +213,11 @@ fn print_inner<S: Source + ?Sized>(d: &mut Decoder<S>, out: &mut Vec<u8>) -> Res
                 } => {
                     out.extend_from_slice(b"#Fun{");
                     module.push_utf8(out);
-                    write_out(out, format_args!(".{index}.{}}}", uniq as u64));
+                    out.push(b'.');
+                    push_i64(out, index);
+                    out.push(b'.');
+                    push_u64(out, uniq as u64);
+                    out.push(b'}');
                 }
             },
             t => return Err(Error::UnexpectedTag(t)),
@@ -280,18 +293,23 @@ fn list_tail<S: Source + ?Sized>(
     }
 }
 
-/// Appends formatted text (writing to a `Vec` cannot fail).
-fn write_out(out: &mut Vec<u8>, args: std::fmt::Arguments) {
-    let _ = out.write_fmt(args);
-}
-
 /// Bytes as unsigned decimals separated by commas.
 fn print_bytes(bytes: &[u8], out: &mut Vec<u8>) {
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+    // Each byte's text with a trailing comma comes from a table: a fixed
+    // 4-byte copy into a stack buffer, then one append per chunk; the last
+    // comma is dropped at the end.
+    for chunk in bytes.chunks(32) {
+        let mut buf = [0u8; 32 * 4];
+        let mut n = 0;
+        for &b in chunk {
+            let entry = &BYTE_TEXT[b as usize];
+            buf[n..n + 4].copy_from_slice(entry);
+            n += byte_text_len(b);
         }
-        write_out(out, format_args!("{b}"));
+        out.extend_from_slice(&buf[..n]);
+    }
+    if !bytes.is_empty() {
+        out.pop();
     }
 }
 
@@ -299,43 +317,84 @@ fn print_bytes(bytes: &[u8], out: &mut Vec<u8>) {
 /// does), else its UTF-8 bytes; quoted unless it starts with an ASCII
 /// lowercase letter and has only ASCII alphanumerics, `_` and `@`.
 fn print_atom(a: AtomRef, out: &mut Vec<u8>) {
-    let mut latin1 = Vec::new();
-    let text: &[u8] = if a.utf8 && !a.bytes.is_ascii() {
-        match atom::utf8_to_latin1(a.bytes, &mut latin1) {
-            Some(()) => &latin1,
-            None => a.bytes,
+    let text = a.bytes;
+    if text.is_ascii() {
+        // Latin-1 and UTF-8 agree on ASCII: no conversion.
+        let bare = text.first().is_some_and(u8::is_ascii_lowercase)
+            && text.iter().all(|&c| BARE_ATOM_BYTE[c as usize]);
+        if bare {
+            out.extend_from_slice(text);
+        } else {
+            quoted(text, out);
         }
+    } else if a.utf8 {
+        // A byte >= 0x80 in the text (Latin-1 or UTF-8) always forces
+        // quotes. Convert straight into `out`; if the atom is not within
+        // Latin-1, take back the partial conversion and copy it as it is.
+        out.push(b'\'');
+        let mark = out.len();
+        if atom::utf8_to_latin1(text, out).is_none() {
+            out.truncate(mark);
+            out.extend_from_slice(text);
+        }
+        out.push(b'\'');
     } else {
-        a.bytes
-    };
-    let bare = text.first().is_some_and(u8::is_ascii_lowercase)
-        && text
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'@');
-    if !bare {
-        out.push(b'\'');
-    }
-    out.extend_from_slice(text);
-    if !bare {
-        out.push(b'\'');
+        quoted(text, out);
     }
 }
+
+fn quoted(text: &[u8], out: &mut Vec<u8>) {
+    out.reserve(text.len() + 2);
+    out.push(b'\'');
+    out.extend_from_slice(text);
+    out.push(b'\'');
+}
+
+/// The bytes an unquoted atom may hold: ASCII alphanumerics, `_` and `@`.
+static BARE_ATOM_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'@';
+        c += 1;
+    }
+    t
+};
 
 /// A string in double quotes, with libei's escapes: `\n \r \t \v \b \f`,
 /// and `\x` + lowercase hex for other bytes below `' '` and bytes >= 0x80.
 /// Quotes and backslashes are not escaped (libei does not escape them).
 fn print_string(s: &[u8], out: &mut Vec<u8>) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
-    for &c in s {
+    let mut rest = s;
+    loop {
+        // Copy the run of bytes that print as themselves in one go.
+        let run = rest
+            .iter()
+            .position(|&c| !(b' '..=0x7f).contains(&c))
+            .unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some((&c, tail)) = rest[run..].split_first() else {
+            break;
+        };
+        rest = tail;
         match c {
-            b' '..=0x7f => out.push(c),
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\r' => out.extend_from_slice(b"\\r"),
             b'\t' => out.extend_from_slice(b"\\t"),
             0x0b => out.extend_from_slice(b"\\v"),
             0x08 => out.extend_from_slice(b"\\b"),
             0x0c => out.extend_from_slice(b"\\f"),
-            _ => write_out(out, format_args!("\\x{c:x}")),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\x");
+                if c >= 0x10 {
+                    out.push(HEX[(c >> 4) as usize]);
+                }
+                out.push(HEX[(c & 0xf) as usize]);
+            }
         }
     }
     out.push(b'"');
@@ -352,11 +411,163 @@ fn print_double(v: f64, out: &mut Vec<u8>) {
         });
     } else if v.is_infinite() {
         out.extend_from_slice(if v < 0.0 { b"-inf" } else { b"inf" });
-    } else {
-        // Rust's exact fixed-precision formatting rounds like glibc
-        // (correctly, ties to even on the exact binary value).
-        write_out(out, format_args!("{v:.6}"));
+    } else if !push_f64_fixed6(v, out) {
+        // Beyond the fast path's range (|v| above about 1e32): Rust's exact
+        // fixed-precision formatting, which rounds like glibc (correctly,
+        // ties to even on the exact binary value).
+        push_f64_fixed6_slow(v, out);
     }
+}
+
+/// `printf("%f", v)` for any finite `v` by Rust's exact formatting.
+fn push_f64_fixed6_slow(v: f64, out: &mut Vec<u8>) {
+    use std::io::Write;
+    let _ = write!(out, "{v:.6}");
+}
+
+/// `"00".."99"`: two decimal digits per entry.
+const DEC_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The decimal digits of `v` at the end of `buf`; returns where they start.
+fn u64_digits(mut v: u64, buf: &mut [u8; 20]) -> usize {
+    let mut i = buf.len();
+    while v >= 100 {
+        let r = (v % 100) as usize;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DEC_PAIRS[2 * r..2 * r + 2]);
+    }
+    if v >= 10 {
+        i -= 2;
+        let r = v as usize;
+        buf[i..i + 2].copy_from_slice(&DEC_PAIRS[2 * r..2 * r + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    i
+}
+
+/// Appends `v` in decimal (as `%llu` prints it).
+pub(crate) fn push_u64(out: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 20];
+    let start = u64_digits(v, &mut buf);
+    out.extend_from_slice(&buf[start..]);
+}
+
+/// Appends `v` in decimal, with a `-` when negative (as `%lld` prints it).
+pub(crate) fn push_i64(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, v.unsigned_abs());
+}
+
+/// Appends `v` as exactly `N` decimal digits with leading zeros; `v` must
+/// be below `10^N` (`N` even).
+fn push_padded<const N: usize>(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; N];
+    let mut i = N;
+    while i > 0 {
+        let r = (v % 100) as usize;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DEC_PAIRS[2 * r..2 * r + 2]);
+    }
+    out.extend_from_slice(&buf);
+}
+
+/// The text of every byte value followed by a comma, in 4 bytes (padded
+/// with zeros); [`byte_text_len`] says how many of them count.
+static BYTE_TEXT: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut v = 0;
+    while v < 256 {
+        let (h, d, u) = ((v / 100) as u8, (v / 10 % 10) as u8, (v % 10) as u8);
+        t[v] = if v >= 100 {
+            [b'0' + h, b'0' + d, b'0' + u, b',']
+        } else if v >= 10 {
+            [b'0' + d, b'0' + u, b',', 0]
+        } else {
+            [b'0' + u, b',', 0, 0]
+        };
+        v += 1;
+    }
+    t
+};
+
+/// The length of a [`BYTE_TEXT`] entry, comma included.
+fn byte_text_len(b: u8) -> usize {
+    1 + (b >= 10) as usize + (b >= 100) as usize + 1
+}
+
+/// `printf("%f", v)` for finite `v` by exact integer arithmetic, when the
+/// shifted value fits in a `u128` (at least every `|v| <= 10^32`); returns
+/// false, appending nothing, otherwise (always when `|v| >= 2^128 / 10^6`).
+///
+/// `v = m * 2^e` exactly (`m < 2^53`), so `v * 10^6 = m * 5^6 * 2^(e + 6)`
+/// with `m * 5^6 < 2^67`. When `e + 6 >= 0` that is an integer (shifted
+/// left); otherwise it is rounded to the nearest integer, ties to even, by
+/// looking at the bits shifted out: this is exactly glibc's rounding of the
+/// exact binary value. The rounded count of millionths then splits into
+/// the integer part and six decimals.
+fn push_f64_fixed6(v: f64, out: &mut Vec<u8>) -> bool {
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (m, e) = if biased == 0 {
+        (frac, -1074) // subnormal (or zero)
+    } else {
+        (frac | 1u64 << 52, biased - 1075)
+    };
+    let n = u128::from(m) * 15_625; // m * 5^6
+    let shift = e + 6;
+    let millionths: u128 = if shift >= 0 {
+        if n != 0 && shift as u32 >= n.leading_zeros() {
+            return false;
+        }
+        n << shift
+    } else {
+        let k = shift.unsigned_abs();
+        if k >= 68 {
+            // n < 2^67 <= half of 2^k: rounds to 0.
+            0
+        } else {
+            let q = n >> k;
+            let r = n & ((1u128 << k) - 1);
+            let half = 1u128 << (k - 1);
+            if r > half || (r == half && q & 1 == 1) {
+                q + 1
+            } else {
+                q
+            }
+        }
+    };
+    if v.is_sign_negative() {
+        out.push(b'-');
+    }
+    let int = millionths / 1_000_000;
+    let dec = (millionths % 1_000_000) as u64;
+    match u64::try_from(int) {
+        Ok(i) => push_u64(out, i),
+        Err(_) => {
+            // int < 2^128 / 10^6 < 2^108: the part above 10^19 fits in u64.
+            const TEN19: u128 = 10_000_000_000_000_000_000;
+            push_u64(out, (int / TEN19) as u64);
+            let low = (int % TEN19) as u64;
+            // 19 digits: one, then 18 in pairs.
+            out.push(b'0' + (low / 1_000_000_000_000_000_000) as u8);
+            push_padded::<18>(out, low % 1_000_000_000_000_000_000);
+        }
+    }
+    out.push(b'.');
+    push_padded::<6>(out, dec);
+    true
 }
 
 #[cfg(test)]
@@ -702,5 +913,200 @@ mod tests {
         let mut d = Decoder::new(&[BINARY_EXT, 255, 255, 255, 255]);
         assert!(print_term(&mut d, &mut Vec::new()).is_err());
         assert_eq!(print_to_vec(&[131, 100, 0, 1, b'x']).unwrap(), b"x");
+    }
+
+    /// A xorshift generator for the comparisons below.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    #[test]
+    fn integer_digits_match_the_formatter() {
+        let mut values = vec![0, 1, 9, 10, 99, 100, 101, u64::MAX, u64::MAX - 1];
+        let mut p = 1u64;
+        while let Some(next) = p.checked_mul(10) {
+            values.extend([p - 1, p, p + 1, next / 2]);
+            p = next;
+        }
+        values.extend([p - 1, p, p + 1]);
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..20_000 {
+            let r = rng.next();
+            values.push(r);
+            values.push(r >> (r % 64));
+        }
+        for &v in &values {
+            let mut out = Vec::new();
+            push_u64(&mut out, v);
+            assert_eq!(out, v.to_string().as_bytes());
+            for s in [v as i64, (v as i64).wrapping_neg()] {
+                let mut out = Vec::new();
+                push_i64(&mut out, s);
+                assert_eq!(out, s.to_string().as_bytes());
+            }
+        }
+        for s in [i64::MIN, i64::MAX, -1, 0] {
+            let mut out = Vec::new();
+            push_i64(&mut out, s);
+            assert_eq!(out, s.to_string().as_bytes());
+        }
+        for v in (0..1_000_000u64).step_by(7).chain([999_999]) {
+            let mut out = Vec::new();
+            push_padded::<6>(&mut out, v);
+            assert_eq!(out, format!("{v:06}").as_bytes());
+        }
+        let mut out = Vec::new();
+        push_padded::<18>(&mut out, 12_345);
+        assert_eq!(out, b"000000000000012345");
+    }
+
+    #[test]
+    fn bytes_and_strings_match_the_formatter() {
+        let all: Vec<u8> = (0..=255).collect();
+        let mut rng = Rng(12345);
+        let mut cases: Vec<Vec<u8>> = vec![vec![], all.clone()];
+        for len in 0..80 {
+            cases.push((0..len).map(|_| rng.next() as u8).collect());
+        }
+        for bytes in &cases {
+            let mut out = b"x".to_vec();
+            print_bytes(bytes, &mut out);
+            let expect: Vec<String> = bytes.iter().map(u8::to_string).collect();
+            assert_eq!(out, format!("x{}", expect.join(",")).as_bytes());
+
+            let mut out = b"x".to_vec();
+            print_string(bytes, &mut out);
+            let mut expect = b"x\"".to_vec();
+            for &c in bytes {
+                match c {
+                    b' '..=0x7f => expect.push(c),
+                    b'\n' => expect.extend_from_slice(b"\\n"),
+                    b'\r' => expect.extend_from_slice(b"\\r"),
+                    b'\t' => expect.extend_from_slice(b"\\t"),
+                    0x0b => expect.extend_from_slice(b"\\v"),
+                    0x08 => expect.extend_from_slice(b"\\b"),
+                    0x0c => expect.extend_from_slice(b"\\f"),
+                    _ => expect.extend_from_slice(format!("\\x{c:x}").as_bytes()),
+                }
+            }
+            expect.push(b'"');
+            assert_eq!(out, expect);
+        }
+    }
+
+    /// The fast `%f` path against Rust's exact formatting; returns whether
+    /// the fast path took the value.
+    fn check_fixed6(v: f64) -> bool {
+        let mut slow = Vec::new();
+        push_f64_fixed6_slow(v, &mut slow);
+        let mut fast = Vec::new();
+        let took = push_f64_fixed6(v, &mut fast);
+        if took {
+            assert_eq!(
+                String::from_utf8_lossy(&fast),
+                String::from_utf8_lossy(&slow),
+                "{v:e} ({:#x})",
+                v.to_bits()
+            );
+        } else {
+            assert!(fast.is_empty());
+        }
+        let mut printed = Vec::new();
+        print_double(v, &mut printed);
+        assert_eq!(printed, slow, "{v:e}");
+        took
+    }
+
+    #[test]
+    fn doubles_match_exact_formatting() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            f64::from_bits(1),             // smallest subnormal
+            f64::from_bits((1 << 52) - 1), // largest subnormal
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            0.5e-6,
+            1.5e-6,
+            2.5e-6,
+            0.0000005,
+            0.0000015,
+            0.9999995,
+            0.99999949999,
+            9_999_999.999_999_5,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            123_456_789.987_654,
+            4_503_599_627_370_495.5,
+            9_007_199_254_740_993.0,
+            u64::MAX as f64,
+            i64::MIN as f64,
+            3.402_823_669_209_384_6e32,
+            3.402_823_669_209_385e32,
+        ];
+        // Every power of two, and its neighbours.
+        for k in -1074..=1023 {
+            let p = 2f64.powi(k);
+            values.extend([
+                p,
+                f64::from_bits(p.to_bits() + 1),
+                f64::from_bits(p.to_bits() - 1),
+            ]);
+        }
+        // Powers of ten, 1e-20 .. 1e300, and their neighbours.
+        for k in -20..=300 {
+            let p: f64 = format!("1e{k}").parse().unwrap();
+            values.extend([
+                p,
+                f64::from_bits(p.to_bits() + 1),
+                f64::from_bits(p.to_bits() - 1),
+            ]);
+        }
+        // Exact ties at the sixth decimal are the odd multiples of 1/128
+        // (the only binary fractions that end in 5 at the 7th decimal).
+        for i in 0..100_000u64 {
+            let t = i as f64 / 128.0;
+            values.extend([
+                t,
+                f64::from_bits(t.to_bits() + 1),
+                f64::from_bits(t.to_bits().saturating_sub(1)),
+            ]);
+        }
+        // Near-ties: decimal halves of millionths, which are not exact.
+        for i in 0..50_000u64 {
+            values.push((i as f64 + 0.5) / 1e6);
+            values.push(i as f64 * 1.000_000_5);
+        }
+        // The benchmark's doubles.
+        for i in 0..40 {
+            let s = if i % 2 == 1 { -1.0 } else { 1.0 };
+            values.push(s * (i + 1) as f64 * 1.25e-3 * 10f64.powi(i % 10));
+        }
+        // Random bit patterns (all exponents), and random values of moderate size.
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..100_000 {
+            let r = rng.next();
+            values.push(f64::from_bits(r));
+            let scale = 10f64.powi((r % 40) as i32 - 12);
+            values.push((rng.next() >> 11) as f64 / (1u64 << 53) as f64 * scale);
+        }
+        let mut fast = 0;
+        for &v in values.iter().filter(|v| v.is_finite()) {
+            fast += check_fixed6(v) as usize;
+            fast += check_fixed6(-v) as usize;
+        }
+        assert!(fast > values.len(), "the fast path took too few values");
+        // The fast path's bound: below 2^128 millionths.
+        assert!(check_fixed6(1e32));
+        assert!(!check_fixed6(3.402_823_669_209_385e32));
+        assert!(!check_fixed6(1e300));
     }
 }
