@@ -41,8 +41,11 @@
 //!
 //! Arguments are taken strictly in the order of the directives, and only
 //! after the whole format has been parsed: a syntax error consumes none.
-//! Nothing is written unless the whole term is. The parser does not
-//! recurse, so nesting depth is limited only by the format's length.
+//! Nothing is written unless the whole term is ([`format_unbuffered`], for
+//! sinks whose owner discards a failed encoding, may leave part of it). The
+//! parser does not recurse, so nesting depth is limited only by the
+//! format's length. It runs twice: once to check the format and learn each
+//! container's arity, once to write the term as it reads it.
 
 use super::atom::{self, enc};
 use super::decode::PidRef;
