@@ -189,7 +189,7 @@ where
     out.put(&buf)
 }
 
-/// [`format`] writing straight to `out`, for sinks whose owner discards a
+/// [`format()`] writing straight to `out`, for sinks whose owner discards a
 /// failed encoding (the C layer's `ei_x_buff` moves its index only on
 /// success): on error `out` may hold part of the term. Otherwise the same
 /// bytes and errors; a syntax error takes no argument and writes nothing.
