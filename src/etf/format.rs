@@ -41,12 +41,16 @@
 //!
 //! Arguments are taken strictly in the order of the directives, and only
 //! after the whole format has been parsed: a syntax error consumes none.
-//! Nothing is written unless the whole term is. The parser does not
-//! recurse, so nesting depth is limited only by the format's length.
+//! Nothing is written unless the whole term is ([`format_unbuffered`], for
+//! sinks whose owner discards a failed encoding, may leave part of it). The
+//! parser does not recurse, so nesting depth is limited only by the
+//! format's length. It runs twice: once to check the format and learn each
+//! container's arity, once to write the term as it reads it.
 
 use super::atom::{self, enc};
 use super::decode::PidRef;
 use super::encode::{self, Sink};
+use super::tag::{ATOM_UTF8_EXT, NEW_PID_EXT, SMALL_ATOM_UTF8_EXT};
 use super::{Error, Result};
 
 /// The arguments of a format, taken one at a time in directive order.
@@ -174,228 +178,287 @@ const SYNTAX: Error = Error::InvalidArgument("ei_x_format: syntax error");
 ///
 /// On error nothing is written to `out`. A syntax error takes no argument;
 /// an argument that cannot be encoded stops the encoding there.
-pub fn format<'a, S: Sink + ?Sized>(
-    fmt: &[u8],
-    args: &mut dyn FormatArgs<'a>,
-    out: &mut S,
-) -> Result<()> {
-    let fmt = match fmt.iter().position(|&b| b == 0) {
-        Some(n) => &fmt[..n],
-        None => fmt,
-    };
-    check_directives(fmt)?;
-    let ops = parse(fmt)?;
+pub fn format<'a, A, S>(fmt: &[u8], args: &mut A, out: &mut S) -> Result<()>
+where
+    A: FormatArgs<'a> + ?Sized,
+    S: Sink + ?Sized,
+{
     let mut buf = Vec::new();
-    for op in &ops {
-        emit(op, args, &mut buf)?;
-    }
+    format_unbuffered(fmt, args, &mut buf)?;
     out.reserve(buf.len())?;
     out.put(&buf)
 }
 
-/// libei's first pass: every `~` must be followed by a directive letter.
-fn check_directives(fmt: &[u8]) -> Result<()> {
+/// [`format()`] writing straight to `out`, for sinks whose owner discards a
+/// failed encoding (the C layer's `ei_x_buff` moves its index only on
+/// success): on error `out` may hold part of the term. Otherwise the same
+/// bytes and errors; a syntax error takes no argument and writes nothing.
+pub fn format_unbuffered<'a, A, S>(fmt: &[u8], args: &mut A, out: &mut S) -> Result<()>
+where
+    A: FormatArgs<'a> + ?Sized,
+    S: Sink + ?Sized,
+{
+    let fmt = check_directives(fmt)?;
+    // Pass 1 checks the whole format without taking arguments, and records
+    // the arity of every container, which its header needs before its
+    // elements are written. The capacities cover usual formats, so that
+    // the vectors do not grow step by step.
+    let mut stack = Vec::with_capacity(8);
+    let mut shape = Shape {
+        arities: Vec::with_capacity(8 + fmt.len() / 16),
+        directives: 0,
+    };
+    parse(fmt, &mut stack, &mut shape)?;
+    // A guess at the size, to grow the sink once rather than step by step.
+    // Only a hint, so a failure is no error: the writes report their own.
+    let guess = fmt
+        .len()
+        .saturating_mul(2)
+        .saturating_add(shape.directives.saturating_mul(16));
+    let _ = out.reserve(guess);
+    // Pass 2 parses the (now valid) format again and writes each element as
+    // it is read, taking the arguments.
+    let mut emit = Emit {
+        args,
+        out,
+        arities: &shape.arities,
+    };
+    parse(fmt, &mut stack, &mut emit)
+}
+
+/// Cuts `fmt` at its first NUL, then does libei's first pass: every `~`
+/// must be followed by a directive letter.
+fn check_directives(fmt: &[u8]) -> Result<&[u8]> {
+    // Eight bytes at a time: a mask of the NUL and `~` bytes in the word
+    // (the high bit of each such byte), then each of them in turn. Adding
+    // 0x7F to the low seven bits of a byte sets its high bit unless they
+    // are all zero, without a carry into the next byte; or-ing the byte
+    // itself in leaves the high bit clear exactly for a zero byte.
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const TILDES: u64 = 0x0101_0101_0101_0101 * b'~' as u64;
+    let zero_bytes = |w: u64| !(((w & LOW7) + LOW7) | w | LOW7);
     let mut i = 0;
-    while i < fmt.len() {
-        if fmt[i] == b'~' {
-            match fmt.get(i + 1) {
-                Some(c) if is_directive(*c) => i += 2,
-                _ => return Err(SYNTAX),
+    while let Some(word) = fmt.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let mut hits = zero_bytes(w) | zero_bytes(w ^ TILDES);
+        while hits != 0 {
+            let at = i + hits.trailing_zeros() as usize / 8;
+            if fmt[at] == 0 {
+                return Ok(&fmt[..at]);
             }
-        } else {
-            i += 1;
+            if !directive_follows(fmt, at) {
+                return Err(SYNTAX);
+            }
+            hits &= hits - 1;
+        }
+        i += 8;
+    }
+    for at in i..fmt.len() {
+        match fmt[at] {
+            0 => return Ok(&fmt[..at]),
+            b'~' if !directive_follows(fmt, at) => return Err(SYNTAX),
+            _ => {}
         }
     }
-    Ok(())
+    Ok(fmt)
+}
+
+/// Whether a directive letter follows the `~` at `fmt[at]`.
+fn directive_follows(fmt: &[u8], at: usize) -> bool {
+    fmt.get(at + 1).is_some_and(|&c| is_directive(c))
 }
 
 fn is_directive(c: u8) -> bool {
-    b"acsilufdp".contains(&c)
+    matches!(
+        c,
+        b'a' | b'c' | b's' | b'i' | b'l' | b'u' | b'f' | b'd' | b'p'
+    )
 }
 
 /// C's `isspace` in the "C" locale.
+#[inline(always)]
 fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+    // Most characters are above the space: one comparison for them.
+    c <= b' ' && matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-/// One step of the encoding, in output order.
+fn skip_space(fmt: &[u8], mut i: usize) -> usize {
+    while i < fmt.len() && is_space(fmt[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The characters of a bare atom after its first: `[A-Za-z0-9_@]`.
+const ATOM_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'@';
+        c += 1;
+    }
+    t
+};
+
+/// A term that is not a container, as the parser reads it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Op<'f> {
-    Tuple(u32),
-    /// A `LIST_EXT` header; its elements and tail follow.
-    List(u32),
-    Nil,
-    /// Latin-1 atom text.
+enum Leaf<'f> {
+    /// A bare atom: ASCII, at most 255 characters (longer ones are cut).
     Atom(&'f [u8]),
+    /// A quoted atom: Latin-1 text, of any length (pass 1 refuses long ones).
+    QuotedAtom(&'f [u8]),
     Str(&'f [u8]),
-    Int(i64),
-    Float(f64),
+    /// `[+-]?[0-9]+`
+    Int(&'f [u8]),
+    /// `[+-]?[0-9]+\.[0-9]*`, then an exponent when `exponent`.
+    Float {
+        text: &'f [u8],
+        exponent: bool,
+    },
     /// A directive letter: one argument.
     Arg(u8),
 }
 
 /// An open container while parsing.
 struct Open {
-    /// Index of its header in the op list.
-    header: usize,
+    /// Containers are numbered in the order they open.
+    id: usize,
     list: bool,
+    /// Elements read so far, the tail included.
     count: u32,
     /// True once `|` has been read (lists only).
     tail: bool,
 }
 
-/// What the parser expects next.
-#[derive(Clone, Copy, PartialEq)]
-enum Want {
-    /// An element; `first` after an opening bracket (where a closing one
-    /// may come instead).
-    Element { first: bool },
-    /// A separator, a closing bracket or (after whitespace) another element.
-    After,
+/// What a pass does with what the parser reads, in format order.
+trait Build<'f> {
+    /// A container opens; its elements follow until [`Build::close`].
+    fn open(&mut self, list: bool, id: usize) -> Result<()>;
+    /// The innermost container closes.
+    fn close(&mut self, open: &Open) -> Result<()>;
+    fn leaf(&mut self, leaf: Leaf<'f>) -> Result<()>;
 }
 
-/// Parses the whole term into ops without taking any argument.
-fn parse(fmt: &[u8]) -> Result<Vec<Op<'_>>> {
-    let mut ops = Vec::new();
-    let mut stack: Vec<Open> = Vec::new();
+/// Parses the whole term, handing what it reads to `b`. `stack` is scratch
+/// space (kept by the caller so that both passes use one allocation).
+fn parse<'f, B: Build<'f>>(fmt: &'f [u8], stack: &mut Vec<Open>, b: &mut B) -> Result<()> {
+    stack.clear();
+    // The innermost open container is kept here, the ones around it on
+    // `stack`. At the top level (`stack` empty) it is a placeholder.
+    let mut open = Open {
+        id: usize::MAX,
+        list: false,
+        count: 0,
+        tail: false,
+    };
+    let mut containers = 0;
     let mut i = 0;
-    let mut want = Want::Element { first: false };
     loop {
-        match want {
-            Want::Element { first } => {
-                while i < fmt.len() && is_space(fmt[i]) {
-                    i += 1;
+        // An element.
+        i = skip_space(fmt, i);
+        match fmt.get(i).copied() {
+            Some(c @ (b'{' | b'[')) => {
+                let list = c == b'[';
+                i += 1;
+                b.open(list, containers)?;
+                let inner = Open {
+                    id: containers,
+                    list,
+                    count: 0,
+                    tail: false,
+                };
+                stack.push(std::mem::replace(&mut open, inner));
+                containers += 1;
+                // Its first element, unless it is empty.
+                i = skip_space(fmt, i);
+                if fmt.get(i) != Some(&closer(list)) {
+                    continue;
                 }
-                let c = fmt.get(i).copied();
-                if first {
-                    let open = stack.last().expect("first element of an open container");
-                    let close = if open.list { b']' } else { b'}' };
-                    if c == Some(close) {
-                        i += 1;
-                        close_container(&mut ops, &mut stack)?;
-                        if stack.is_empty() {
-                            return Ok(ops);
-                        }
-                        want = Want::After;
-                        continue;
-                    }
-                }
-                match c.ok_or(SYNTAX)? {
-                    b'{' | b'[' => {
-                        let list = fmt[i] == b'[';
-                        i += 1;
-                        stack.push(Open {
-                            header: ops.len(),
-                            list,
-                            count: 0,
-                            tail: false,
-                        });
-                        ops.push(if list { Op::List(0) } else { Op::Tuple(0) });
-                        want = Want::Element { first: true };
-                        continue;
-                    }
-                    _ => {
-                        let (op, next) = leaf(fmt, i)?;
-                        ops.push(op);
-                        i = next;
-                    }
-                }
-                if stack.is_empty() {
-                    return Ok(ops);
-                }
-                want = Want::After;
+                i += 1;
+                b.close(&open)?;
+                open = stack.pop().expect("an enclosing container");
             }
-            Want::After => {
-                let open = stack.last_mut().expect("inside a container");
-                open.count = open.count.checked_add(1).ok_or(Error::TooLarge("arity"))?;
-                let start = i;
-                while i < fmt.len() && is_space(fmt[i]) {
+            Some(_) => {
+                let (leaf, next) = lex(fmt, i)?;
+                b.leaf(leaf)?;
+                i = next;
+            }
+            None => return Err(SYNTAX),
+        }
+        // After an element (which may have closed containers): a separator,
+        // a closing bracket or, after whitespace, the next element.
+        loop {
+            if stack.is_empty() {
+                return Ok(());
+            }
+            open.count = open.count.checked_add(1).ok_or(Error::TooLarge("arity"))?;
+            let start = i;
+            i = skip_space(fmt, i);
+            match fmt.get(i).copied() {
+                Some(c) if c == closer(open.list) => {
                     i += 1;
+                    b.close(&open)?;
+                    open = stack.pop().expect("an enclosing container");
+                    // The container was an element of the one around it.
                 }
-                let close = if open.list { b']' } else { b'}' };
-                match fmt.get(i).copied() {
-                    Some(c) if c == close => {
-                        i += 1;
-                        close_container(&mut ops, &mut stack)?;
-                        if stack.is_empty() {
-                            return Ok(ops);
-                        }
-                        // want stays After: the container was an element.
-                    }
-                    _ if open.tail => return Err(SYNTAX),
-                    Some(b',') => {
-                        i += 1;
-                        want = Want::Element { first: false };
-                    }
-                    Some(b'|') if open.list => {
-                        i += 1;
-                        open.tail = true;
-                        want = Want::Element { first: false };
-                    }
-                    Some(c) if i > start && c != b',' && c != b'|' => {
-                        // Whitespace alone separates elements.
-                        want = Want::Element { first: false };
-                    }
-                    _ => return Err(SYNTAX),
+                _ if open.tail => return Err(SYNTAX),
+                Some(b',') => {
+                    i += 1;
+                    break;
                 }
+                Some(b'|') if open.list => {
+                    i += 1;
+                    open.tail = true;
+                    break;
+                }
+                // Whitespace alone separates elements.
+                Some(c) if i > start && c != b',' && c != b'|' => break,
+                _ => return Err(SYNTAX),
             }
         }
     }
 }
 
-/// Closes the innermost container: patches its header's arity, and writes
-/// the `NIL_EXT` tail of a proper list.
-fn close_container(ops: &mut Vec<Op>, stack: &mut Vec<Open>) -> Result<()> {
-    let open = stack.pop().expect("an open container");
-    if open.list {
-        if open.tail {
-            // The tail is an element of its own, not counted in the arity.
-            ops[open.header] = Op::List(open.count - 1);
-        } else if open.count == 0 {
-            ops[open.header] = Op::Nil;
-        } else {
-            ops[open.header] = Op::List(open.count);
-            ops.push(Op::Nil);
-        }
+fn closer(list: bool) -> u8 {
+    if list {
+        b']'
     } else {
-        ops[open.header] = Op::Tuple(open.count);
+        b'}'
     }
-    Ok(())
 }
 
 /// A term that is not a container, starting at `fmt[i]` (not whitespace):
-/// its op and the position after it.
-fn leaf(fmt: &[u8], i: usize) -> Result<(Op<'_>, usize)> {
+/// what it is and the position after it.
+#[inline(always)]
+fn lex(fmt: &[u8], i: usize) -> Result<(Leaf<'_>, usize)> {
     let c = fmt[i];
     let next = fmt.get(i + 1).copied();
     match c {
         b'~' => match next {
-            Some(d) if is_directive(d) => Ok((Op::Arg(d), i + 2)),
+            Some(d) if is_directive(d) => Ok((Leaf::Arg(d), i + 2)),
             _ => Err(SYNTAX),
         },
         b'"' | b'\'' => {
             let body = &fmt[i + 1..];
             let len = body.iter().position(|&b| b == c).ok_or(SYNTAX)?;
             let text = &body[..len];
-            let op = if c == b'"' {
-                Op::Str(text)
+            let leaf = if c == b'"' {
+                Leaf::Str(text)
             } else {
-                if text.len() > atom::MAX_ATOM_CHARS {
-                    return Err(Error::TooLarge("atom longer than 255 characters"));
-                }
-                Op::Atom(text)
+                Leaf::QuotedAtom(text)
             };
-            Ok((op, i + 1 + len + 1))
+            Ok((leaf, i + 1 + len + 1))
         }
         b'0'..=b'9' => number(fmt, i),
         b'-' | b'+' if next.is_some_and(|d| d.is_ascii_digit()) => number(fmt, i),
         b'a'..=b'z' => {
-            let len = fmt[i..]
+            let len = 1 + fmt[i + 1..]
                 .iter()
-                .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'@'))
-                .unwrap_or(fmt.len() - i);
+                .position(|&b| !ATOM_CHAR[b as usize])
+                .unwrap_or(fmt.len() - i - 1);
             let text = &fmt[i..i + len.min(atom::MAX_ATOM_CHARS)];
-            Ok((Op::Atom(text), i + len))
+            Ok((Leaf::Atom(text), i + len))
         }
         _ => Err(SYNTAX),
     }
@@ -403,7 +466,7 @@ fn leaf(fmt: &[u8], i: usize) -> Result<(Op<'_>, usize)> {
 
 /// `[+-]?digits` (an integer) or `[+-]?digits.digits*` with an optional
 /// exponent (a float).
-fn number(fmt: &[u8], start: usize) -> Result<(Op<'_>, usize)> {
+fn number(fmt: &[u8], start: usize) -> Result<(Leaf<'_>, usize)> {
     let digits_from = |mut i: usize| {
         while i < fmt.len() && fmt[i].is_ascii_digit() {
             i += 1;
@@ -416,10 +479,11 @@ fn number(fmt: &[u8], start: usize) -> Result<(Op<'_>, usize)> {
     }
     i = digits_from(i);
     if fmt.get(i) != Some(&b'.') {
-        return Ok((Op::Int(parse_long(&fmt[start..i])), i));
+        return Ok((Leaf::Int(&fmt[start..i]), i));
     }
     i = digits_from(i + 1);
     // An exponent, when digits follow (as strtod reads it).
+    let mut exponent = false;
     if matches!(fmt.get(i), Some(b'e' | b'E')) {
         let mut j = i + 1;
         if matches!(fmt.get(j), Some(b'-' | b'+')) {
@@ -427,14 +491,11 @@ fn number(fmt: &[u8], start: usize) -> Result<(Op<'_>, usize)> {
         }
         if fmt.get(j).is_some_and(u8::is_ascii_digit) {
             i = digits_from(j);
+            exponent = true;
         }
     }
-    let text = std::str::from_utf8(&fmt[start..i]).map_err(|_| SYNTAX)?;
-    let v: f64 = text.parse().map_err(|_| SYNTAX)?;
-    if !v.is_finite() {
-        return Err(Error::InvalidArgument("float is not finite"));
-    }
-    Ok((Op::Float(v), i))
+    let text = &fmt[start..i];
+    Ok((Leaf::Float { text, exponent }, i))
 }
 
 /// `[+-]?digits` as `sscanf("%ld")` reads it: saturating on overflow.
@@ -462,32 +523,196 @@ fn parse_long(text: &[u8]) -> i64 {
     v
 }
 
-fn emit<'a>(op: &Op, args: &mut dyn FormatArgs<'a>, out: &mut Vec<u8>) -> Result<()> {
-    match *op {
-        Op::Tuple(n) => encode::tuple_header(out, n),
-        Op::List(n) => encode::list_header(out, n),
-        Op::Nil => encode::empty_list(out),
-        Op::Atom(text) => encode::atom(out, text, enc::LATIN1),
-        Op::Str(text) => encode::string(out, text),
-        Op::Int(v) => encode::long(out, v),
-        Op::Float(v) => encode::double(out, v),
-        Op::Arg(d) => match d {
-            b'a' => encode::atom(out, args.str()?, enc::LATIN1),
-            b'c' => encode::char(out, args.char()?),
-            b's' => encode::string(out, args.str()?),
-            b'i' => encode::long(out, args.int()?),
-            b'l' => encode::long(out, args.long()?),
-            b'u' => encode::ulong(out, args.ulong()?),
-            b'f' | b'd' => encode::double(out, args.double()?),
-            b'p' => {
-                let p = args.pid()?;
-                let mut node = Vec::new();
-                p.node.push_utf8(&mut node);
-                encode::pid(out, &node, p.num, p.serial, p.creation)
-            }
-            _ => Err(SYNTAX),
-        },
+/// The value of a float literal as `strtod` reads it (correctly rounded);
+/// infinite ones are refused.
+fn parse_float(text: &[u8]) -> Result<f64> {
+    if let Some(v) = parse_short_float(text) {
+        return Ok(v);
     }
+    let text = std::str::from_utf8(text).map_err(|_| SYNTAX)?;
+    let v: f64 = text.parse().map_err(|_| SYNTAX)?;
+    if !v.is_finite() {
+        return Err(Error::InvalidArgument("float is not finite"));
+    }
+    Ok(v)
+}
+
+/// Fast path of [`parse_float`] for `[+-]?digits.digits*` with at most 15
+/// digits and no exponent. With the point dropped the digits make an
+/// integer below 2^53, exact as an `f64`, and so is the power of ten that
+/// scales it (10^15 at most; every power up to 10^22 is exact). One IEEE
+/// division of two exact values is correctly rounded: the same value as
+/// `str::parse` gives.
+fn parse_short_float(text: &[u8]) -> Option<f64> {
+    let (negative, body) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    // 15 digits and the point.
+    if body.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut scale: u64 = 1;
+    let mut fraction = false;
+    for &c in body {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + (c - b'0') as u64;
+                if fraction {
+                    scale *= 10;
+                }
+            }
+            b'.' if !fraction => fraction = true,
+            _ => return None,
+        }
+    }
+    let v = mantissa as f64 / scale as f64;
+    Some(if negative { -v } else { v })
+}
+
+/// Pass 1: records each container's header arity and counts directives;
+/// refuses quoted atoms over 255 characters and infinite floats.
+struct Shape {
+    /// By container number. A list's 0 is the empty list.
+    arities: Vec<u32>,
+    directives: usize,
+}
+
+impl<'f> Build<'f> for Shape {
+    fn open(&mut self, _list: bool, _id: usize) -> Result<()> {
+        self.arities.push(0);
+        Ok(())
+    }
+
+    fn close(&mut self, open: &Open) -> Result<()> {
+        // A tail is an element of its own, not counted in the arity.
+        self.arities[open.id] = if open.tail {
+            open.count - 1
+        } else {
+            open.count
+        };
+        Ok(())
+    }
+
+    fn leaf(&mut self, leaf: Leaf<'f>) -> Result<()> {
+        match leaf {
+            Leaf::QuotedAtom(text) if text.len() > atom::MAX_ATOM_CHARS => {
+                Err(Error::TooLarge("atom longer than 255 characters"))
+            }
+            // Without an exponent, under 300 characters cannot reach
+            // f64::MAX (1.8e308): no need to compute the value yet.
+            Leaf::Float { text, exponent } if exponent || text.len() > 300 => {
+                parse_float(text).map(drop)
+            }
+            Leaf::Arg(_) => {
+                self.directives += 1;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Pass 2: writes the term, taking the arguments.
+struct Emit<'p, A: ?Sized, S: ?Sized> {
+    args: &'p mut A,
+    out: &'p mut S,
+    /// From pass 1.
+    arities: &'p [u32],
+}
+
+impl<'f, 'a, A, S> Build<'f> for Emit<'_, A, S>
+where
+    A: FormatArgs<'a> + ?Sized,
+    S: Sink + ?Sized,
+{
+    fn open(&mut self, list: bool, id: usize) -> Result<()> {
+        let arity = self.arities[id];
+        if list {
+            // Arity 0 writes the empty list.
+            encode::list_header(self.out, arity)
+        } else {
+            encode::tuple_header(self.out, arity)
+        }
+    }
+
+    fn close(&mut self, open: &Open) -> Result<()> {
+        if open.list && !open.tail && open.count > 0 {
+            encode::empty_list(self.out)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn leaf(&mut self, leaf: Leaf<'f>) -> Result<()> {
+        let out = &mut *self.out;
+        match leaf {
+            Leaf::Atom(text) => ascii_atom(out, text),
+            Leaf::QuotedAtom(text) => latin1_atom(out, text),
+            Leaf::Str(text) => encode::string(out, text),
+            Leaf::Int(text) => encode::long(out, parse_long(text)),
+            Leaf::Float { text, .. } => encode::double(out, parse_float(text)?),
+            Leaf::Arg(d) => {
+                let args = &mut *self.args;
+                match d {
+                    b'a' => latin1_atom(out, args.str()?),
+                    b'c' => encode::char(out, args.char()?),
+                    b's' => encode::string(out, args.str()?),
+                    b'i' => encode::long(out, args.int()?),
+                    b'l' => encode::long(out, args.long()?),
+                    b'u' => encode::ulong(out, args.ulong()?),
+                    b'f' | b'd' => encode::double(out, args.double()?),
+                    b'p' => pid(out, args.pid()?),
+                    _ => Err(SYNTAX),
+                }
+            }
+        }
+    }
+}
+
+/// An atom whose text is ASCII and at most 255 characters, as
+/// `encode::atom(.., enc::LATIN1)` writes it (the text is its own UTF-8;
+/// from 128 characters on libei uses the long form) without its checks.
+fn ascii_atom<S: Sink + ?Sized>(out: &mut S, text: &[u8]) -> Result<()> {
+    debug_assert!(text.len() <= atom::MAX_ATOM_CHARS && text.is_ascii());
+    let len = text.len() as u8;
+    if len < 128 {
+        out.put(&[SMALL_ATOM_UTF8_EXT, len])?;
+    } else {
+        out.put(&[ATOM_UTF8_EXT, 0, len])?;
+    }
+    out.put(text)
+}
+
+/// An atom of Latin-1 text (`~a`, quoted atoms).
+fn latin1_atom<S: Sink + ?Sized>(out: &mut S, text: &[u8]) -> Result<()> {
+    if text.len() <= atom::MAX_ATOM_CHARS && text.is_ascii() {
+        ascii_atom(out, text)
+    } else {
+        encode::atom(out, text, enc::LATIN1)
+    }
+}
+
+/// A pid, as `encode::pid` writes it.
+fn pid<S: Sink + ?Sized>(out: &mut S, p: PidRef) -> Result<()> {
+    let node = p.node.bytes;
+    if node.len() > atom::MAX_ATOM_CHARS || !node.is_ascii() {
+        let mut utf8 = Vec::new();
+        p.node.push_utf8(&mut utf8);
+        return encode::pid(out, &utf8, p.num, p.serial, p.creation);
+    }
+    // An ASCII node name is the same in Latin-1 and UTF-8 and needs none of
+    // encode::pid's UTF-8 checks. A UTF-8 atom takes the long form only
+    // from 256 bytes on, so this one is short.
+    out.put(&[NEW_PID_EXT, SMALL_ATOM_UTF8_EXT, node.len() as u8])?;
+    out.put(node)?;
+    let mut b = [0u8; 12];
+    b[0..4].copy_from_slice(&p.num.to_be_bytes());
+    b[4..8].copy_from_slice(&p.serial.to_be_bytes());
+    b[8..12].copy_from_slice(&p.creation.to_be_bytes());
+    out.put(&b)
 }
 
 #[cfg(test)]
@@ -846,5 +1071,143 @@ mod tests {
         let mut s = crate::etf::encode::SliceSink::new(&mut buf, 0);
         assert!(format(b"{a, b}", &mut ArgList::default(), &mut s).is_err());
         assert_eq!(s.position(), 0);
+    }
+
+    #[test]
+    fn unbuffered_is_the_same() {
+        let mut cases = libei_table();
+        cases.push((b"[a|b]", vec![], None));
+        cases.push((b"{[~a | ~a], \"\", []}", vec![S(b"a"), S(b"b")], None));
+        for (fmt, args, _) in cases {
+            let (buffered, n) = run(fmt, &args);
+            let mut list = ArgList::new(args.to_vec());
+            let mut out = Vec::new();
+            let r = format_unbuffered(fmt, &mut list, &mut out);
+            assert_eq!(
+                r.map(|()| out),
+                buffered,
+                "{}",
+                String::from_utf8_lossy(fmt)
+            );
+            assert_eq!(list.consumed(), n);
+        }
+    }
+
+    /// The fast paths for atoms and pids write what encode.rs writes.
+    #[test]
+    fn atoms_and_pids_as_encode_writes_them() {
+        for len in [0, 1, 127, 128, 200, 255, 256] {
+            for c in [b'x', 0xe9] {
+                let text = vec![c; len];
+                let mut expect = Vec::new();
+                let e = encode::atom(&mut expect, &text, enc::LATIN1);
+                let (r, _) = run(b"~a", &[S(&text)]);
+                assert_eq!(r.ok(), e.ok().map(|()| expect.clone()), "~a {c} x {len}");
+                let mut quoted = vec![b'\''];
+                quoted.extend_from_slice(&text);
+                quoted.push(b'\'');
+                assert_eq!(run(&quoted, &[]).0.ok(), e.ok().map(|()| expect));
+            }
+            for node in [vec![b'n'; len], "λ".repeat(len / 2).into_bytes()] {
+                let mut expect = Vec::new();
+                let e = encode::pid(&mut expect, &node, 1, 2, 3);
+                let (r, _) = run(b"~p", &[P(&node, 1, 2, 3)]);
+                assert_eq!(r.ok(), e.ok().map(|()| expect), "pid node of {len}");
+            }
+        }
+    }
+
+    /// The fast path of float literals gives `str::parse`'s value.
+    #[test]
+    fn short_floats_as_parse_reads_them() {
+        let mut texts: Vec<String> = [
+            "0.0",
+            "-0.0",
+            "+0.5",
+            "1.",
+            "-1.",
+            "3.25",
+            "0.1",
+            "0.3",
+            "123456789012345.",
+            "1.23456789012345",
+            "-.5",
+            "999999999999999.9",
+            "0.000000000000001",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut seed: u64 = 7;
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let digits = (seed >> 33) as usize % 17 + 1;
+            let point = (seed >> 13) as usize % (digits + 1);
+            let mut t = String::new();
+            if seed & 1 == 1 {
+                t.push('-');
+            }
+            let mut x = seed >> 20;
+            for k in 0..digits {
+                if k == point {
+                    t.push('.');
+                }
+                t.push((b'0' + (x % 10) as u8) as char);
+                x = (x / 10) ^ (seed >> 40);
+            }
+            if point == digits {
+                t.push('.');
+            }
+            texts.push(t);
+        }
+        for t in texts {
+            let expect: f64 = t.parse().unwrap();
+            if let Some(v) = parse_short_float(t.as_bytes()) {
+                assert_eq!(v.to_bits(), expect.to_bits(), "{t}");
+            }
+            // Literals in a format need a digit before the point.
+            if t.trim_start_matches(['-', '+'])
+                .starts_with(|c: char| c.is_ascii_digit())
+            {
+                let (r, _) = run(t.as_bytes(), &[]);
+                let mut bytes = vec![crate::etf::tag::NEW_FLOAT_EXT];
+                bytes.extend_from_slice(&expect.to_bits().to_be_bytes());
+                assert_eq!(r.unwrap(), bytes, "{t}");
+            }
+        }
+    }
+
+    /// `~` and NUL found wherever they fall in the 8-byte words.
+    #[test]
+    fn directives_checked_at_every_offset() {
+        let reference = |fmt: &[u8]| -> Result<usize> {
+            let end = fmt.iter().position(|&b| b == 0).unwrap_or(fmt.len());
+            let mut i = 0;
+            while i < end {
+                if fmt[i] == b'~' {
+                    match fmt[..end].get(i + 1) {
+                        Some(&c) if is_directive(c) => i += 1,
+                        _ => return Err(SYNTAX),
+                    }
+                }
+                i += 1;
+            }
+            Ok(end)
+        };
+        let alphabet = b"~~aq\0x ";
+        let mut seed: u32 = 99;
+        for _ in 0..50_000 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let len = (seed >> 16) as usize % 30;
+            let mut f = Vec::with_capacity(len);
+            for _ in 0..len {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                let c = alphabet[(seed >> 16) as usize % alphabet.len()];
+                // Mostly plain text, so that hits fall anywhere.
+                f.push(if (seed >> 8) % 4 == 0 { c } else { b'x' });
+            }
+            let got = check_directives(&f).map(<[u8]>::len);
+            assert_eq!(got, reference(&f), "{f:?}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use super::xbuf::x_encode;
 use crate::etf::atom::AtomRef;
 use crate::etf::decode::PidRef;
 use crate::etf::encode;
-use crate::etf::format::{format, FormatArgs};
+use crate::etf::format::{format_unbuffered, FormatArgs};
 use crate::etf::{self, Error};
 
 extern "C" {
@@ -137,7 +137,9 @@ pub unsafe extern "C" fn ei_rs_x_format(
             if with_version != 0 {
                 encode::version(s)?;
             }
-            format(fmt, &mut args, s)
+            // Straight into the buffer: x_encode moves its index only if
+            // the whole term was written.
+            format_unbuffered(fmt, &mut args, s)
         })
     }
 }
