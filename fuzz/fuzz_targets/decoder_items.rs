@@ -33,9 +33,9 @@ macro_rules! step {
 
 fn big_helpers(negative: bool, digits: &[u8]) {
     let _ = big::to_f64(negative, digits);
-    let mut s = String::new();
-    big::to_print_string(negative, digits, &mut s);
-    assert!(!s.is_empty());
+    let mut s = Vec::new();
+    big::push_print_text(negative, digits, &mut s);
+    assert!(!s.is_empty() && s != b"-");
     let dec = big::to_decimal(negative, digits);
     assert!(!dec.is_empty());
     let _ = Term::from_big(negative, digits);

@@ -2,7 +2,8 @@
 //! bytes, with plentiful arguments of every type: once with a fixed argument
 //! list cycling through the types, once with arguments matching the
 //! format's `~x` directives in order (so encoding gets past type checks).
-//! Properties: no panic; on error nothing is written; on success the output
+//! Properties: no panic; on error nothing is written; `format_unbuffered`
+//! (what `ei_x_format` uses) agrees with it; on success the output
 //! is exactly one complete term (it skips to its end and prints), the
 //! counting sink agrees on its size, and at most the given arguments were
 //! taken.
@@ -11,7 +12,7 @@
 use ei::etf::atom::AtomRef;
 use ei::etf::decode::PidRef;
 use ei::etf::encode::Counter;
-use ei::etf::format::{format, ArgList, FormatArg};
+use ei::etf::format::{format, format_unbuffered, ArgList, FormatArg};
 use ei::etf::{print, Decoder, Error, Term};
 use libfuzzer_sys::fuzz_target;
 
@@ -82,6 +83,17 @@ fn check(fmt: &[u8], args: Vec<FormatArg<'static>>) {
     let mut out = Vec::new();
     let r = format(fmt, &mut list, &mut out);
     assert!(list.consumed() <= n);
+    // What the C API uses: the same result, written straight into the sink.
+    let mut direct = Vec::new();
+    let rd = format_unbuffered(fmt, &mut ArgList::new(args.clone()), &mut direct);
+    assert_eq!(
+        rd.is_ok(),
+        r.is_ok(),
+        "format and format_unbuffered disagree"
+    );
+    if r.is_ok() {
+        assert_eq!(direct, out, "format_unbuffered wrote other bytes");
+    }
     let mut counter = Counter(0);
     let rc = format(fmt, &mut ArgList::new(args), &mut counter);
     match r {

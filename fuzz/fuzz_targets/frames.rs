@@ -21,7 +21,12 @@ fuzz_target!(|data: &[u8]| {
             Ok(Received::Tick) => {}
             Err(_) => {}
         }
-        assert!(grow.len() <= 2 * data.len() + (2 << 20), "buffer {} for {} input bytes", grow.len(), data.len());
+        assert!(
+            grow.len() <= 2 * data.len() + (2 << 20),
+            "buffer {} for {} input bytes",
+            grow.len(),
+            data.len()
+        );
         assert!(t.input.len() < before, "no progress");
     }
     let mut fixed = [0u8; 300];

@@ -12,7 +12,9 @@ use libfuzzer_sys::fuzz_target;
 mod wire;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let header = if mode & 2 == 0 { 2 } else { 4 };
     let me = Local {
         name: if mode & 4 == 0 { "fuzz@localhost" } else { "" },

@@ -15,7 +15,11 @@ pub struct Script<'a> {
 
 impl<'a> Script<'a> {
     pub fn new(input: &'a [u8], header: usize) -> Self {
-        Script { input, header, written: 0 }
+        Script {
+            input,
+            header,
+            written: 0,
+        }
     }
 }
 
