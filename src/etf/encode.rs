@@ -217,6 +217,14 @@ pub fn atom<S: Sink + ?Sized>(s: &mut S, text: &[u8], from: i32) -> Result<()> {
     {
         return verified_utf8_atom(s, text);
     }
+    // Other UTF-8 text of at most 255 bytes has at most 255 characters: it
+    // needs only validating.
+    if from == enc::UTF8 && text.len() <= atom::MAX_ATOM_CHARS {
+        if !atom::is_utf8(text) {
+            return Err(Error::InvalidArgument("atom is not UTF-8"));
+        }
+        return verified_utf8_atom(s, text);
+    }
     atom_general(s, text, from)
 }
 
@@ -580,6 +588,43 @@ mod tests {
         );
         assert!(atom(&mut Vec::new(), &[b'a'; 256], enc::LATIN1).is_err());
         assert!(atom(&mut Vec::new(), "λ".as_bytes(), enc::ASCII).is_err());
+    }
+
+    #[test]
+    fn atom_fast_paths_agree_with_the_general_one() {
+        let mut texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"ok".to_vec(),
+            "héllo".as_bytes().to_vec(),
+            vec![0xe9, b'a'],
+            vec![0xc3],
+            vec![0xed, 0xa0, 0x80],
+        ];
+        for n in [7, 8, 16, 17, 127, 128, 255, 256, 300] {
+            texts.push(vec![b'a'; n]);
+            texts.push("é".repeat(n / 2).into_bytes());
+            let mut v = vec![b'a'; n];
+            v[n / 2] = 0xe9;
+            texts.push(v);
+        }
+        for t in &texts {
+            for from in [
+                0,
+                enc::ASCII,
+                enc::LATIN1,
+                enc::UTF8,
+                enc::ASCII | enc::LATIN1,
+            ] {
+                let mut fast = Vec::new();
+                let mut general = Vec::new();
+                let r_fast = atom(&mut fast, t, from);
+                let r_general = atom_general(&mut general, t, from);
+                assert_eq!(r_fast, r_general, "{t:x?} from {from}");
+                if r_fast.is_ok() {
+                    assert_eq!(fast, general, "{t:x?} from {from}");
+                }
+            }
+        }
     }
 
     #[test]

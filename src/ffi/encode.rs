@@ -120,6 +120,7 @@ macro_rules! fixed {
         )
     };
 }
+#[cfg_attr(not(feature = "gmp"), allow(unused_imports))] // gmp.rs
 pub(crate) use fixed;
 
 fn arity(n: c_long) -> etf::Result<u32> {

@@ -40,29 +40,32 @@ impl<'a> XSink<'a> {
     fn ensure(&mut self, extra: usize) -> etf::Result<()> {
         match self.pos.checked_add(extra) {
             Some(need) if need <= self.cap => Ok(()),
-            _ => self.grow(extra),
+            need => {
+                (self.buf, self.cap) = grow(self.x, need)?;
+                Ok(())
+            }
         }
     }
+}
 
-    #[inline(never)]
-    fn grow(&mut self, extra: usize) -> etf::Result<()> {
-        let need = self.pos.checked_add(extra).ok_or(Error::NoMemory)?;
-        let cap = usize::try_from(self.x.buffsz).unwrap_or(0);
-        let new_cap = need.max(cap.saturating_mul(2)).max(X_INITIAL);
-        let new_cap_int =
-            c_int::try_from(new_cap).map_err(|_| Error::TooLarge("ei_x_buff beyond 2 GiB"))?;
-        // SAFETY: buff is NULL or was allocated by malloc/realloc (the
-        // ei_x_buff contract).
-        let p = unsafe { libc::realloc(self.x.buff.cast(), new_cap) };
-        if p.is_null() {
-            return Err(Error::NoMemory);
-        }
-        self.x.buff = p.cast();
-        self.x.buffsz = new_cap_int;
-        self.buf = p.cast();
-        self.cap = new_cap;
-        Ok(())
+/// Grows `x` to hold `need` bytes (`None`: more than memory can hold), at
+/// least doubling it; returns the new buffer and its size.
+#[inline(never)]
+fn grow(x: &mut ei_x_buff, need: Option<usize>) -> etf::Result<(*mut u8, usize)> {
+    let need = need.ok_or(Error::NoMemory)?;
+    let cap = usize::try_from(x.buffsz).unwrap_or(0);
+    let new_cap = need.max(cap.saturating_mul(2)).max(X_INITIAL);
+    let new_cap_int =
+        c_int::try_from(new_cap).map_err(|_| Error::TooLarge("ei_x_buff beyond 2 GiB"))?;
+    // SAFETY: buff is NULL or was allocated by malloc/realloc (the ei_x_buff
+    // contract).
+    let p = unsafe { libc::realloc(x.buff.cast(), new_cap) };
+    if p.is_null() {
+        return Err(Error::NoMemory);
     }
+    x.buff = p.cast();
+    x.buffsz = new_cap_int;
+    Ok((p.cast(), new_cap))
 }
 
 impl Sink for XSink<'_> {
