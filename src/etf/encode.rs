@@ -5,6 +5,10 @@
 //! buffer and fails when it is full. The C layer adds an unchecked sink for
 //! libei's fixed buffers and one for `ei_x_buff`.
 //!
+//! The encoders of one term are `#[inline(always)]`: each C export is one of
+//! them between its argument checks, and a call (with its `Result` returned
+//! through memory) would cost as much as the encoding itself.
+//!
 //! Every function produces the same bytes as OTP 25's libei for the same call.
 //! On error the sink may hold part of the encoding: the C layer moves its
 //! index only on success, and Rust callers should discard the output.
@@ -103,11 +107,13 @@ pub fn size_of(f: impl FnOnce(&mut Counter) -> Result<()>) -> Result<usize> {
 }
 
 /// The version byte, 131.
+#[inline(always)]
 pub fn version<S: Sink + ?Sized>(s: &mut S) -> Result<()> {
     s.put_u8(VERSION_MAGIC)
 }
 
 /// A signed integer, in the smallest of libei's encodings.
+#[inline(always)]
 pub fn long<S: Sink + ?Sized>(s: &mut S, v: i64) -> Result<()> {
     if (0..256).contains(&v) {
         s.put(&[SMALL_INTEGER_EXT, v as u8])
@@ -120,6 +126,7 @@ pub fn long<S: Sink + ?Sized>(s: &mut S, v: i64) -> Result<()> {
 }
 
 /// An unsigned integer, in the smallest of libei's encodings.
+#[inline(always)]
 pub fn ulong<S: Sink + ?Sized>(s: &mut S, v: u64) -> Result<()> {
     if v <= ERL_MAX as u64 {
         long(s, v as i64)
@@ -128,6 +135,7 @@ pub fn ulong<S: Sink + ?Sized>(s: &mut S, v: u64) -> Result<()> {
     }
 }
 
+#[inline(always)]
 fn small_big<S: Sink + ?Sized>(s: &mut S, negative: bool, mag: u64) -> Result<()> {
     let n = (8 - mag.leading_zeros() as usize / 8).max(1);
     let mut b = [0u8; 11];
@@ -140,6 +148,7 @@ fn small_big<S: Sink + ?Sized>(s: &mut S, negative: bool, mag: u64) -> Result<()
 
 /// A float as `NEW_FLOAT_EXT`. NaN and infinities are refused, as Erlang
 /// cannot represent them.
+#[inline(always)]
 pub fn double<S: Sink + ?Sized>(s: &mut S, v: f64) -> Result<()> {
     if !v.is_finite() {
         return Err(Error::InvalidArgument("float is not finite"));
@@ -151,6 +160,7 @@ pub fn double<S: Sink + ?Sized>(s: &mut S, v: f64) -> Result<()> {
 }
 
 /// `true` or `false`.
+#[inline(always)]
 pub fn boolean<S: Sink + ?Sized>(s: &mut S, v: bool) -> Result<()> {
     if v {
         s.put(&[SMALL_ATOM_UTF8_EXT, 4, b't', b'r', b'u', b'e'])
@@ -160,12 +170,14 @@ pub fn boolean<S: Sink + ?Sized>(s: &mut S, v: bool) -> Result<()> {
 }
 
 /// A byte as a small integer.
+#[inline(always)]
 pub fn char<S: Sink + ?Sized>(s: &mut S, v: u8) -> Result<()> {
     s.put(&[SMALL_INTEGER_EXT, v])
 }
 
 /// A string (list of bytes): `NIL_EXT` when empty, `STRING_EXT` up to 65535
 /// bytes, a `LIST_EXT` of small integers beyond.
+#[inline]
 pub fn string<S: Sink + ?Sized>(s: &mut S, v: &[u8]) -> Result<()> {
     match v.len() {
         0 => s.put_u8(NIL_EXT),
@@ -195,25 +207,51 @@ pub fn string<S: Sink + ?Sized>(s: &mut S, v: &[u8]) -> Result<()> {
 /// `enc::UTF8`). Always written as UTF-8, as libei does since OTP 20;
 /// Latin-1 text of 128 characters or more gets the long `ATOM_UTF8_EXT` form,
 /// exactly as libei chooses it.
+#[inline(always)]
 pub fn atom<S: Sink + ?Sized>(s: &mut S, text: &[u8], from: i32) -> Result<()> {
+    // Fast path, most atoms: ASCII text under 128 bytes is the same in all
+    // three encodings, valid, within every limit, and gets the short form.
+    if text.len() < 128
+        && matches!(from, enc::LATIN1 | enc::ASCII | enc::UTF8)
+        && atom::is_ascii(text)
+    {
+        return verified_utf8_atom(s, text);
+    }
+    // Other UTF-8 text of at most 255 bytes has at most 255 characters: it
+    // needs only validating.
+    if from == enc::UTF8 && text.len() <= atom::MAX_ATOM_CHARS {
+        if !atom::is_utf8(text) {
+            return Err(Error::InvalidArgument("atom is not UTF-8"));
+        }
+        return verified_utf8_atom(s, text);
+    }
+    atom_general(s, text, from)
+}
+
+/// [`atom`] for any text: conversion from Latin-1, validation of UTF-8,
+/// and the errors.
+#[inline(never)]
+fn atom_general<S: Sink + ?Sized>(s: &mut S, text: &[u8], from: i32) -> Result<()> {
     let len = text.len();
     if len > atom::MAX_ATOM_CHARS && (from & (enc::LATIN1 | enc::ASCII)) != 0 {
         return Err(Error::TooLarge("atom longer than 255 characters"));
     }
     match from {
         enc::LATIN1 => {
-            let out_len = atom::latin1_utf8_len(text);
-            atom_header(s, out_len, len >= 128)?;
-            if out_len == len {
+            let high = atom::count_high_bytes(text);
+            atom_header(s, len + high, len >= 128)?;
+            if high == 0 {
+                // ASCII: the same bytes in UTF-8.
                 s.put(text)
             } else {
-                let mut tmp = Vec::with_capacity(out_len);
-                atom::latin1_to_utf8(text, &mut tmp);
-                s.put(&tmp)
+                // At most 255 characters of at most two bytes each.
+                let mut tmp = [0u8; 2 * atom::MAX_ATOM_CHARS];
+                let n = atom::latin1_to_utf8_slice(text, &mut tmp);
+                s.put(&tmp[..n])
             }
         }
         enc::ASCII => {
-            if !text.is_ascii() {
+            if !atom::is_ascii(text) {
                 return Err(Error::InvalidArgument("atom is not ASCII"));
             }
             atom_header(s, len, false)?;
@@ -221,13 +259,21 @@ pub fn atom<S: Sink + ?Sized>(s: &mut S, text: &[u8], from: i32) -> Result<()> {
         }
         enc::UTF8 => {
             atom::verify_utf8_atom(text)?;
-            atom_header(s, len, len >= 256)?;
-            s.put(text)
+            verified_utf8_atom(s, text)
         }
         _ => Err(Error::InvalidArgument("unknown character encoding")),
     }
 }
 
+/// A UTF-8 atom whose text [`atom::verify_utf8_atom`] has accepted.
+#[inline(always)]
+fn verified_utf8_atom<S: Sink + ?Sized>(s: &mut S, text: &[u8]) -> Result<()> {
+    let len = text.len();
+    atom_header(s, len, len >= 256)?;
+    s.put(text)
+}
+
+#[inline(always)]
 fn atom_header<S: Sink + ?Sized>(s: &mut S, len: usize, long_form: bool) -> Result<()> {
     s.reserve(3 + len)?;
     if long_form {
@@ -238,11 +284,13 @@ fn atom_header<S: Sink + ?Sized>(s: &mut S, len: usize, long_form: bool) -> Resu
 }
 
 /// A UTF-8 atom.
+#[inline]
 pub fn atom_utf8<S: Sink + ?Sized>(s: &mut S, text: &str) -> Result<()> {
     atom(s, text.as_bytes(), enc::UTF8)
 }
 
 /// A binary.
+#[inline(always)]
 pub fn binary<S: Sink + ?Sized>(s: &mut S, v: &[u8]) -> Result<()> {
     let n = u32::try_from(v.len()).map_err(|_| Error::TooLarge("binary over 4 GiB"))?;
     s.reserve(5 + v.len())?;
@@ -312,6 +360,7 @@ pub fn bitstring<S: Sink + ?Sized>(
 }
 
 /// A pid as `NEW_PID_EXT`; `node` is UTF-8.
+#[inline]
 pub fn pid<S: Sink + ?Sized>(
     s: &mut S,
     node: &[u8],
@@ -321,7 +370,7 @@ pub fn pid<S: Sink + ?Sized>(
 ) -> Result<()> {
     atom::verify_utf8_atom(node)?;
     s.put_u8(NEW_PID_EXT)?;
-    atom(s, node, enc::UTF8)?;
+    verified_utf8_atom(s, node)?;
     let mut b = [0u8; 12];
     b[0..4].copy_from_slice(&num.to_be_bytes());
     b[4..8].copy_from_slice(&serial.to_be_bytes());
@@ -331,15 +380,16 @@ pub fn pid<S: Sink + ?Sized>(
 
 /// A port: `V4_PORT_EXT` when the id needs more than 28 bits, else
 /// `NEW_PORT_EXT`; `node` is UTF-8.
+#[inline]
 pub fn port<S: Sink + ?Sized>(s: &mut S, node: &[u8], id: u64, creation: u32) -> Result<()> {
     atom::verify_utf8_atom(node)?;
     if id > 0x0fff_ffff {
         s.put_u8(V4_PORT_EXT)?;
-        atom(s, node, enc::UTF8)?;
+        verified_utf8_atom(s, node)?;
         s.put(&id.to_be_bytes())?;
     } else {
         s.put_u8(NEW_PORT_EXT)?;
-        atom(s, node, enc::UTF8)?;
+        verified_utf8_atom(s, node)?;
         s.put(&(id as u32).to_be_bytes())?;
     }
     s.put(&creation.to_be_bytes())
@@ -347,6 +397,7 @@ pub fn port<S: Sink + ?Sized>(s: &mut S, node: &[u8], id: u64, creation: u32) ->
 
 /// A reference as `NEWER_REFERENCE_EXT` with `words` (at most 5); `node` is
 /// UTF-8.
+#[inline]
 pub fn reference<S: Sink + ?Sized>(
     s: &mut S,
     node: &[u8],
@@ -358,7 +409,7 @@ pub fn reference<S: Sink + ?Sized>(
     }
     atom::verify_utf8_atom(node)?;
     s.put(&[NEWER_REFERENCE_EXT, 0, words.len() as u8])?;
-    atom(s, node, enc::UTF8)?;
+    verified_utf8_atom(s, node)?;
     s.put(&creation.to_be_bytes())?;
     for w in words {
         s.put(&w.to_be_bytes())?;
@@ -367,6 +418,7 @@ pub fn reference<S: Sink + ?Sized>(
 }
 
 /// A tuple header (`SMALL_TUPLE_EXT` up to 255 elements).
+#[inline(always)]
 pub fn tuple_header<S: Sink + ?Sized>(s: &mut S, arity: u32) -> Result<()> {
     if arity <= 0xff {
         s.put(&[SMALL_TUPLE_EXT, arity as u8])
@@ -378,6 +430,7 @@ pub fn tuple_header<S: Sink + ?Sized>(s: &mut S, arity: u32) -> Result<()> {
 
 /// A list header; arity 0 writes `NIL_EXT` (the empty list), otherwise the
 /// caller writes `arity` elements and a tail.
+#[inline(always)]
 pub fn list_header<S: Sink + ?Sized>(s: &mut S, arity: u32) -> Result<()> {
     if arity == 0 {
         s.put_u8(NIL_EXT)
@@ -388,11 +441,13 @@ pub fn list_header<S: Sink + ?Sized>(s: &mut S, arity: u32) -> Result<()> {
 }
 
 /// The empty list.
+#[inline(always)]
 pub fn empty_list<S: Sink + ?Sized>(s: &mut S) -> Result<()> {
     s.put_u8(NIL_EXT)
 }
 
 /// A map header; the caller writes `arity` key/value pairs.
+#[inline(always)]
 pub fn map_header<S: Sink + ?Sized>(s: &mut S, arity: u32) -> Result<()> {
     let b = arity.to_be_bytes();
     s.put(&[MAP_EXT, b[0], b[1], b[2], b[3]])
@@ -491,8 +546,8 @@ pub fn fun_export<S: Sink + ?Sized>(
     atom::verify_utf8_atom(module)?;
     atom::verify_utf8_atom(function)?;
     s.put_u8(EXPORT_EXT)?;
-    atom(s, module, enc::UTF8)?;
-    atom(s, function, enc::UTF8)?;
+    verified_utf8_atom(s, module)?;
+    verified_utf8_atom(s, function)?;
     long(s, arity)
 }
 
@@ -533,6 +588,43 @@ mod tests {
         );
         assert!(atom(&mut Vec::new(), &[b'a'; 256], enc::LATIN1).is_err());
         assert!(atom(&mut Vec::new(), "λ".as_bytes(), enc::ASCII).is_err());
+    }
+
+    #[test]
+    fn atom_fast_paths_agree_with_the_general_one() {
+        let mut texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"ok".to_vec(),
+            "héllo".as_bytes().to_vec(),
+            vec![0xe9, b'a'],
+            vec![0xc3],
+            vec![0xed, 0xa0, 0x80],
+        ];
+        for n in [7, 8, 16, 17, 127, 128, 255, 256, 300] {
+            texts.push(vec![b'a'; n]);
+            texts.push("é".repeat(n / 2).into_bytes());
+            let mut v = vec![b'a'; n];
+            v[n / 2] = 0xe9;
+            texts.push(v);
+        }
+        for t in &texts {
+            for from in [
+                0,
+                enc::ASCII,
+                enc::LATIN1,
+                enc::UTF8,
+                enc::ASCII | enc::LATIN1,
+            ] {
+                let mut fast = Vec::new();
+                let mut general = Vec::new();
+                let r_fast = atom(&mut fast, t, from);
+                let r_general = atom_general(&mut general, t, from);
+                assert_eq!(r_fast, r_general, "{t:x?} from {from}");
+                if r_fast.is_ok() {
+                    assert_eq!(fast, general, "{t:x?} from {from}");
+                }
+            }
+        }
     }
 
     #[test]

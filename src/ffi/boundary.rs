@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use libc::{c_char, c_int};
 
 use crate::etf::decode::Source;
-use crate::etf::encode::Sink;
 use crate::etf::{self, Error};
 
 /// `erl_errno` of programs built without `_REENTRANT`: the last error of
@@ -156,10 +155,11 @@ pub(crate) unsafe fn bytes<'a>(p: *const c_char, len: usize) -> etf::Result<&'a 
 pub(crate) fn array_str(a: &[c_char]) -> etf::Result<&[u8]> {
     // SAFETY: c_char and u8 have the same size and alignment.
     let b = unsafe { std::slice::from_raw_parts(a.as_ptr().cast::<u8>(), a.len()) };
-    let end = b
-        .iter()
-        .position(|&c| c == 0)
-        .ok_or(Error::InvalidArgument("name is not NUL-terminated"))?;
+    // SAFETY: strnlen reads at most a.len() bytes of `a`.
+    let end = unsafe { libc::strnlen(a.as_ptr(), a.len()) };
+    if end == a.len() {
+        return Err(Error::InvalidArgument("name is not NUL-terminated"));
+    }
     Ok(&b[..end])
 }
 
@@ -202,65 +202,6 @@ impl Source for RawBuf {
         // pointer is non-NULL (checked when the RawBuf was made).
         Some(unsafe { std::slice::from_raw_parts(self.0.add(pos), n) })
     }
-}
-
-/// The sink of libei's fixed-buffer encoders: counts when the buffer is
-/// NULL (the size pass), otherwise writes at the index without a bound, as
-/// libei does (the caller sized the buffer).
-pub(crate) enum BufSink {
-    Count(usize),
-    Raw(*mut u8, usize),
-}
-
-impl Sink for BufSink {
-    #[inline]
-    fn put(&mut self, b: &[u8]) -> etf::Result<()> {
-        match self {
-            BufSink::Count(n) => *n += b.len(),
-            BufSink::Raw(p, pos) => {
-                // SAFETY: the caller's buffer is large enough (libei's
-                // contract); `copy` allows overlap, as libei's memmove does.
-                unsafe { std::ptr::copy(b.as_ptr(), p.add(*pos), b.len()) };
-                *pos += b.len();
-            }
-        }
-        Ok(())
-    }
-}
-
-impl BufSink {
-    fn position(&self) -> usize {
-        match self {
-            BufSink::Count(n) => *n,
-            BufSink::Raw(_, pos) => *pos,
-        }
-    }
-}
-
-/// Runs an encoder against libei's `(buf, index)` pair: `buf == NULL`
-/// only advances the index by the size. The index moves only on success.
-///
-/// # Safety
-/// `index` is valid; `buf` is NULL or large enough for the encoding.
-pub(crate) unsafe fn encode_at(
-    buf: *mut c_char,
-    index: *mut c_int,
-    f: impl FnOnce(&mut BufSink) -> etf::Result<()>,
-) -> c_int {
-    call(|| {
-        // SAFETY: the caller's contract.
-        let start = unsafe { read_index(index) }?;
-        let mut sink = if buf.is_null() {
-            BufSink::Count(start)
-        } else {
-            BufSink::Raw(buf.cast(), start)
-        };
-        f(&mut sink)?;
-        let end = to_index(sink.position())?;
-        // SAFETY: checked non-NULL by read_index.
-        unsafe { *index = end };
-        Ok(0)
-    })
 }
 
 /// Runs a decoder against libei's `(buf, index)` pair: `f` decodes and

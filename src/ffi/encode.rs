@@ -8,12 +8,120 @@
 
 use libc::{c_char, c_int, c_long, c_longlong, c_uint, c_ulong, c_ulonglong, c_void, size_t};
 
-use super::boundary::{arg, array_str, bytes, cstr, encode_at, BufSink};
+use super::boundary::{arg, array_str, bytes, call, cstr, read_index, to_index};
 use super::types::*;
 use super::xbuf::{x_encode, XSink};
 use crate::etf::atom::enc;
-use crate::etf::encode::{self, Closure, Sink};
+use crate::etf::encode::{self, Closure, Counter, Sink};
 use crate::etf::{self, Error};
+
+/// The sink of the fixed-buffer encoders when `buf` is not NULL: writes at
+/// the index without a bound, as libei does (the caller sized the buffer).
+pub(crate) struct RawSink {
+    buf: *mut u8,
+    pos: usize,
+}
+
+impl Sink for RawSink {
+    #[inline(always)]
+    fn put(&mut self, b: &[u8]) -> etf::Result<()> {
+        // SAFETY: the caller's buffer is large enough (libei's contract).
+        unsafe { copy_to(b, self.buf.add(self.pos)) };
+        self.pos += b.len();
+        Ok(())
+    }
+}
+
+/// Copies `src` to `dst` as `ptr::copy` does (they may overlap, as with
+/// libei's `memmove`), but without a call for up to 16 bytes: most copies
+/// of variable length are an atom's text or a bignum's digits, for which
+/// calling `memmove` costs more than the copy itself.
+///
+/// # Safety
+/// `dst` is valid for writes of `src.len()` bytes.
+#[inline(always)]
+pub(crate) unsafe fn copy_to(src: &[u8], dst: *mut u8) {
+    let n = src.len();
+    let s = src.as_ptr();
+    // Short copies read the whole source first (as two overlapping words,
+    // or the first, middle and last byte), then write it, so overlap is
+    // harmless.
+    // SAFETY: every access is within the `n` bytes of `src` or `dst`.
+    unsafe {
+        if (8..=16).contains(&n) {
+            let head = s.cast::<u64>().read_unaligned();
+            let tail = s.add(n - 8).cast::<u64>().read_unaligned();
+            dst.cast::<u64>().write_unaligned(head);
+            dst.add(n - 8).cast::<u64>().write_unaligned(tail);
+        } else if (4..8).contains(&n) {
+            let head = s.cast::<u32>().read_unaligned();
+            let tail = s.add(n - 4).cast::<u32>().read_unaligned();
+            dst.cast::<u32>().write_unaligned(head);
+            dst.add(n - 4).cast::<u32>().write_unaligned(tail);
+        } else if (1..4).contains(&n) {
+            let (first, mid, last) = (*s, *s.add(n / 2), *s.add(n - 1));
+            *dst = first;
+            *dst.add(n / 2) = mid;
+            *dst.add(n - 1) = last;
+        } else if n > 16 {
+            std::ptr::copy(s, dst, n);
+        }
+    }
+}
+
+/// Runs a fixed-buffer encoder against libei's `(buf, index)` pair: `count`
+/// when `buf` is NULL (the size pass, which only advances the index),
+/// `write` otherwise. The index moves only on success.
+///
+/// `count` and `write` are the same encoder, compiled once for each sink by
+/// [`fixed!`], so that the encoder does not test which pass it is in at
+/// every write.
+///
+/// # Safety
+/// `index` is NULL or valid; `buf` is NULL or large enough for the encoding.
+#[inline]
+pub(crate) unsafe fn encode_fixed(
+    buf: *mut c_char,
+    index: *mut c_int,
+    count: impl FnOnce(&mut Counter) -> etf::Result<()>,
+    write: impl FnOnce(&mut RawSink) -> etf::Result<()>,
+) -> c_int {
+    call(|| {
+        // SAFETY: the caller's contract.
+        let start = unsafe { read_index(index) }?;
+        let end = if buf.is_null() {
+            let mut c = Counter(start);
+            count(&mut c)?;
+            c.0
+        } else {
+            let mut s = RawSink {
+                buf: buf.cast(),
+                pos: start,
+            };
+            write(&mut s)?;
+            s.pos
+        };
+        let end = to_index(end)?;
+        // SAFETY: checked non-NULL by read_index.
+        unsafe { *index = end };
+        Ok(0)
+    })
+}
+
+/// `fixed!(buf, index, |s| encoder)`: [`encode_fixed`] with the encoder
+/// written once.
+macro_rules! fixed {
+    ($buf:expr, $index:expr, |$s:ident| $body:expr) => {
+        $crate::ffi::encode::encode_fixed(
+            $buf,
+            $index,
+            |$s: &mut $crate::etf::encode::Counter| $body,
+            |$s: &mut $crate::ffi::encode::RawSink| $body,
+        )
+    };
+}
+#[cfg_attr(not(feature = "gmp"), allow(unused_imports))] // gmp.rs
+pub(crate) use fixed;
 
 fn arity(n: c_long) -> etf::Result<u32> {
     u32::try_from(n).map_err(|_| Error::InvalidArgument("negative arity"))
@@ -119,19 +227,19 @@ unsafe fn big<S: Sink + ?Sized>(s: &mut S, b: &erlang_big) -> etf::Result<()> {
 /// Writes the version byte (131).
 #[no_mangle]
 pub unsafe extern "C" fn ei_encode_version(buf: *mut c_char, index: *mut c_int) -> c_int {
-    unsafe { encode_at(buf, index, encode::version) }
+    unsafe { fixed!(buf, index, |s| encode::version(s)) }
 }
 
 /// Encodes a `long` as a small integer, integer or small bignum.
 #[no_mangle]
 pub unsafe extern "C" fn ei_encode_long(buf: *mut c_char, index: *mut c_int, p: c_long) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::long(s, i64::from(p))) }
+    unsafe { fixed!(buf, index, |s| encode::long(s, i64::from(p))) }
 }
 
 /// Encodes an `unsigned long`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_encode_ulong(buf: *mut c_char, index: *mut c_int, p: c_ulong) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::ulong(s, u64::from(p))) }
+    unsafe { fixed!(buf, index, |s| encode::ulong(s, u64::from(p))) }
 }
 
 /// Encodes a `long long`.
@@ -141,7 +249,7 @@ pub unsafe extern "C" fn ei_encode_longlong(
     index: *mut c_int,
     p: c_longlong,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::long(s, p)) }
+    unsafe { fixed!(buf, index, |s| encode::long(s, p)) }
 }
 
 /// Encodes an `unsigned long long`.
@@ -151,25 +259,25 @@ pub unsafe extern "C" fn ei_encode_ulonglong(
     index: *mut c_int,
     p: c_ulonglong,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::ulong(s, p)) }
+    unsafe { fixed!(buf, index, |s| encode::ulong(s, p)) }
 }
 
 /// Encodes a double as `NEW_FLOAT_EXT`; NaN and infinities fail.
 #[no_mangle]
 pub unsafe extern "C" fn ei_encode_double(buf: *mut c_char, index: *mut c_int, p: f64) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::double(s, p)) }
+    unsafe { fixed!(buf, index, |s| encode::double(s, p)) }
 }
 
 /// Encodes the atom `true` (p != 0) or `false`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_encode_boolean(buf: *mut c_char, index: *mut c_int, p: c_int) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::boolean(s, p != 0)) }
+    unsafe { fixed!(buf, index, |s| encode::boolean(s, p != 0)) }
 }
 
 /// Encodes a char as a small integer (0..255).
 #[no_mangle]
 pub unsafe extern "C" fn ei_encode_char(buf: *mut c_char, index: *mut c_int, p: c_char) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::char(s, p as u8)) }
+    unsafe { fixed!(buf, index, |s| encode::char(s, p as u8)) }
 }
 
 /// Encodes a NUL-terminated string as a list of bytes.
@@ -179,7 +287,7 @@ pub unsafe extern "C" fn ei_encode_string(
     index: *mut c_int,
     p: *const c_char,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| encode::string(s, cstr(p)?)) }
+    unsafe { fixed!(buf, index, |s| encode::string(s, cstr(p)?)) }
 }
 
 /// Encodes `len` bytes as a string.
@@ -191,7 +299,7 @@ pub unsafe extern "C" fn ei_encode_string_len(
     len: c_int,
 ) -> c_int {
     unsafe {
-        encode_at(buf, index, |s| {
+        fixed!(buf, index, |s| {
             encode::string(s, bytes(p, self::len(len as c_long)?)?)
         })
     }
@@ -205,7 +313,7 @@ pub unsafe extern "C" fn ei_encode_atom(
     p: *const c_char,
 ) -> c_int {
     unsafe {
-        encode_at(buf, index, |s| {
+        fixed!(buf, index, |s| {
             encode::atom(s, truncated(cstr(p)?), enc::LATIN1)
         })
     }
@@ -220,7 +328,7 @@ pub unsafe extern "C" fn ei_encode_atom_len(
     len: c_int,
 ) -> c_int {
     unsafe {
-        encode_at(buf, index, |s| {
+        fixed!(buf, index, |s| {
             let b = bytes(p, self::len(len as c_long)?)?;
             encode::atom(s, truncated(b), enc::LATIN1)
         })
@@ -236,7 +344,7 @@ pub unsafe extern "C" fn ei_encode_atom_as(
     from: erlang_char_encoding,
     _to: erlang_char_encoding,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| atom_as(s, cstr(p)?, from)) }
+    unsafe { fixed!(buf, index, |s| atom_as(s, cstr(p)?, from)) }
 }
 
 /// Encodes `len` bytes of encoding `from` as an atom; written as UTF-8.
@@ -250,7 +358,7 @@ pub unsafe extern "C" fn ei_encode_atom_len_as(
     _to: erlang_char_encoding,
 ) -> c_int {
     unsafe {
-        encode_at(buf, index, |s| {
+        fixed!(buf, index, |s| {
             atom_as(s, bytes(p, self::len(len as c_long)?)?, from)
         })
     }
@@ -265,7 +373,7 @@ pub unsafe extern "C" fn ei_encode_binary(
     len: c_long,
 ) -> c_int {
     unsafe {
-        encode_at(buf, index, |s| {
+        fixed!(buf, index, |s| {
             encode::binary(s, bytes(p.cast(), self::len(len)?)?)
         })
     }
@@ -280,7 +388,7 @@ pub unsafe extern "C" fn ei_encode_bitstring(
     bitoffs: size_t,
     bits: size_t,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| bitstring(s, p, bitoffs, bits)) }
+    unsafe { fixed!(buf, index, |s| bitstring(s, p, bitoffs, bits)) }
 }
 
 /// # Safety
@@ -306,7 +414,7 @@ pub unsafe extern "C" fn ei_encode_pid(
     index: *mut c_int,
     p: *const erlang_pid,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| pid(s, arg(p)?)) }
+    unsafe { fixed!(buf, index, |s| pid(s, arg(p)?)) }
 }
 
 /// Encodes a fun (closure or export).
@@ -316,7 +424,7 @@ pub unsafe extern "C" fn ei_encode_fun(
     index: *mut c_int,
     p: *const erlang_fun,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| fun(s, arg(p)?)) }
+    unsafe { fixed!(buf, index, |s| fun(s, arg(p)?)) }
 }
 
 /// Encodes a port (`V4_PORT_EXT` when the id needs more than 28 bits).
@@ -326,7 +434,7 @@ pub unsafe extern "C" fn ei_encode_port(
     index: *mut c_int,
     p: *const erlang_port,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| port(s, arg(p)?)) }
+    unsafe { fixed!(buf, index, |s| port(s, arg(p)?)) }
 }
 
 /// Encodes a reference (`NEWER_REFERENCE_EXT`).
@@ -336,7 +444,7 @@ pub unsafe extern "C" fn ei_encode_ref(
     index: *mut c_int,
     p: *const erlang_ref,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| reference(s, arg(p)?)) }
+    unsafe { fixed!(buf, index, |s| reference(s, arg(p)?)) }
 }
 
 /// Encodes a trace token as `{Flags, Label, Serial, From, Prev}`.
@@ -346,7 +454,7 @@ pub unsafe extern "C" fn ei_encode_trace(
     index: *mut c_int,
     p: *const erlang_trace,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| trace(s, arg(p)?)) }
+    unsafe { fixed!(buf, index, |s| trace(s, arg(p)?)) }
 }
 
 /// Encodes a tuple header; the caller encodes `arity` elements.
@@ -357,7 +465,7 @@ pub unsafe extern "C" fn ei_encode_tuple_header(
     arity: c_int,
 ) -> c_int {
     unsafe {
-        encode_at(buf, index, |s| {
+        fixed!(buf, index, |s| {
             encode::tuple_header(s, self::arity(arity as c_long)?)
         })
     }
@@ -372,7 +480,7 @@ pub unsafe extern "C" fn ei_encode_list_header(
     arity: c_int,
 ) -> c_int {
     unsafe {
-        encode_at(buf, index, |s| {
+        fixed!(buf, index, |s| {
             encode::list_header(s, self::arity(arity as c_long)?)
         })
     }
@@ -386,7 +494,7 @@ pub unsafe extern "C" fn ei_encode_map_header(
     arity: c_int,
 ) -> c_int {
     unsafe {
-        encode_at(buf, index, |s| {
+        fixed!(buf, index, |s| {
             encode::map_header(s, self::arity(arity as c_long)?)
         })
     }
@@ -399,7 +507,7 @@ pub unsafe extern "C" fn ei_encode_big(
     index: *mut c_int,
     p: *mut erlang_big,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s: &mut BufSink| big(s, arg(p)?)) }
+    unsafe { fixed!(buf, index, |s| big(s, arg(p)?)) }
 }
 
 // ---- ei_x_buff ------------------------------------------------------------

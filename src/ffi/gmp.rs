@@ -4,7 +4,8 @@
 
 use libc::{c_char, c_int, c_long, c_void, size_t};
 
-use super::boundary::{arg, arg_mut, decode_at, encode_at};
+use super::boundary::{arg, arg_mut, decode_at};
+use super::encode::fixed;
 use super::types::ei_x_buff;
 use super::xbuf::x_encode;
 use crate::etf::encode::{self, Sink};
@@ -116,7 +117,7 @@ pub unsafe extern "C" fn ei_encode_bignum(
     index: *mut c_int,
     obj: *mut mpz_struct,
 ) -> c_int {
-    unsafe { encode_at(buf, index, |s| bignum(s, obj)) }
+    unsafe { fixed!(buf, index, |s| bignum(s, obj)) }
 }
 
 /// Appends `obj` to `x`.

@@ -4,6 +4,7 @@
 use libc::{c_char, c_int};
 
 use super::boundary::{arg, arg_mut, bytes, call, to_index};
+use super::encode::copy_to;
 use super::types::ei_x_buff;
 use crate::etf::encode::{self, Sink};
 use crate::etf::{self, Error};
@@ -15,44 +16,69 @@ const X_INITIAL: usize = 128;
 /// `index` is updated by [`x_encode`] only when the whole encoding succeeded.
 pub(crate) struct XSink<'a> {
     x: &'a mut ei_x_buff,
+    /// `x.buff` and its usable size, kept here so that a write only
+    /// compares `pos` with `cap`: `cap` is 0 when `x.buff` is NULL, so that
+    /// the first write allocates.
+    buf: *mut u8,
+    cap: usize,
     pos: usize,
 }
 
-impl XSink<'_> {
+impl<'a> XSink<'a> {
+    fn new(x: &'a mut ei_x_buff, pos: usize) -> Self {
+        let buf = x.buff.cast::<u8>();
+        let cap = if buf.is_null() {
+            0
+        } else {
+            usize::try_from(x.buffsz).unwrap_or(0)
+        };
+        XSink { x, buf, cap, pos }
+    }
+
+    /// Makes room for `extra` more bytes at `pos`.
+    #[inline(always)]
     fn ensure(&mut self, extra: usize) -> etf::Result<()> {
-        let need = self.pos.checked_add(extra).ok_or(Error::NoMemory)?;
-        let cap = usize::try_from(self.x.buffsz).unwrap_or(0);
-        if need <= cap && !self.x.buff.is_null() {
-            return Ok(());
+        match self.pos.checked_add(extra) {
+            Some(need) if need <= self.cap => Ok(()),
+            need => {
+                (self.buf, self.cap) = grow(self.x, need)?;
+                Ok(())
+            }
         }
-        let new_cap = need.max(cap.saturating_mul(2)).max(X_INITIAL);
-        let new_cap_int =
-            c_int::try_from(new_cap).map_err(|_| Error::TooLarge("ei_x_buff beyond 2 GiB"))?;
-        // SAFETY: buff is NULL or was allocated by malloc/realloc (the
-        // ei_x_buff contract).
-        let p = unsafe { libc::realloc(self.x.buff.cast(), new_cap) };
-        if p.is_null() {
-            return Err(Error::NoMemory);
-        }
-        self.x.buff = p.cast();
-        self.x.buffsz = new_cap_int;
-        Ok(())
     }
 }
 
+/// Grows `x` to hold `need` bytes (`None`: more than memory can hold), at
+/// least doubling it; returns the new buffer and its size.
+#[inline(never)]
+fn grow(x: &mut ei_x_buff, need: Option<usize>) -> etf::Result<(*mut u8, usize)> {
+    let need = need.ok_or(Error::NoMemory)?;
+    let cap = usize::try_from(x.buffsz).unwrap_or(0);
+    let new_cap = need.max(cap.saturating_mul(2)).max(X_INITIAL);
+    let new_cap_int =
+        c_int::try_from(new_cap).map_err(|_| Error::TooLarge("ei_x_buff beyond 2 GiB"))?;
+    // SAFETY: buff is NULL or was allocated by malloc/realloc (the ei_x_buff
+    // contract).
+    let p = unsafe { libc::realloc(x.buff.cast(), new_cap) };
+    if p.is_null() {
+        return Err(Error::NoMemory);
+    }
+    x.buff = p.cast();
+    x.buffsz = new_cap_int;
+    Ok((p.cast(), new_cap))
+}
+
 impl Sink for XSink<'_> {
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, b: &[u8]) -> etf::Result<()> {
         self.ensure(b.len())?;
         // SAFETY: ensure() made room for b.len() bytes at pos.
-        unsafe {
-            std::ptr::copy(b.as_ptr(), self.x.buff.cast::<u8>().add(self.pos), b.len());
-        }
+        unsafe { copy_to(b, self.buf.add(self.pos)) };
         self.pos += b.len();
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn reserve(&mut self, n: usize) -> etf::Result<()> {
         self.ensure(n)
     }
@@ -62,6 +88,7 @@ impl Sink for XSink<'_> {
 ///
 /// # Safety
 /// `x` is NULL or a valid `ei_x_buff` whose `buff` came from `malloc`.
+#[inline]
 pub(crate) unsafe fn x_encode(
     x: *mut ei_x_buff,
     f: impl FnOnce(&mut XSink) -> etf::Result<()>,
@@ -70,7 +97,7 @@ pub(crate) unsafe fn x_encode(
         // SAFETY: the caller's contract.
         let x = unsafe { arg_mut(x) }?;
         let pos = usize::try_from(x.index).map_err(|_| Error::InvalidArgument("negative index"))?;
-        let mut sink = XSink { x, pos };
+        let mut sink = XSink::new(x, pos);
         f(&mut sink)?;
         let end = to_index(sink.pos)?;
         sink.x.index = end;
