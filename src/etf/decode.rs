@@ -232,6 +232,95 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
             .ok_or(Error::Truncated)
     }
 
+    // ---- reads ahead of the position, which they do not move ----------------
+    //
+    // The hot decoders read a whole item at offsets from the position and
+    // move it once, at the end, when nothing can fail any more: that keeps
+    // the rule that a failed decode does not move, without the closure of
+    // `transactional!` (which the compiler does not always inline).
+
+    /// The `n` bytes `off` bytes ahead.
+    #[inline]
+    fn bytes_at(&self, off: usize, n: usize) -> Result<&'a [u8]> {
+        self.src.bytes(self.pos + off, n).ok_or(Error::Truncated)
+    }
+
+    #[inline]
+    fn array_at<const N: usize>(&self, off: usize) -> Result<[u8; N]> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.bytes_at(off, N)?);
+        Ok(a)
+    }
+
+    #[inline]
+    fn u8_at(&self, off: usize) -> Result<u8> {
+        Ok(self.array_at::<1>(off)?[0])
+    }
+
+    #[inline]
+    fn u16_at(&self, off: usize) -> Result<u16> {
+        Ok(u16::from_be_bytes(self.array_at(off)?))
+    }
+
+    #[inline]
+    fn u32_at(&self, off: usize) -> Result<u32> {
+        Ok(u32::from_be_bytes(self.array_at(off)?))
+    }
+
+    /// The header of the atom `off` bytes ahead: its length in bytes,
+    /// whether it is UTF-8, and the size of the header (tag included).
+    #[inline]
+    fn atom_header_at(&self, off: usize) -> Result<(usize, bool, usize)> {
+        Ok(match self.u8_at(off)? {
+            SMALL_ATOM_UTF8_EXT => (self.u8_at(off + 1)? as usize, true, 2),
+            ATOM_UTF8_EXT => (self.u16_at(off + 1)? as usize, true, 3),
+            SMALL_ATOM_EXT => (self.u8_at(off + 1)? as usize, false, 2),
+            ATOM_EXT => (self.u16_at(off + 1)? as usize, false, 3),
+            t => return Err(Error::UnexpectedTag(t)),
+        })
+    }
+
+    /// The atom `off` bytes ahead and its encoded size (tag included).
+    #[inline]
+    fn atom_at(&self, off: usize) -> Result<(AtomRef<'a>, usize)> {
+        let (len, utf8, head) = self.atom_header_at(off)?;
+        let bytes = self.bytes_at(off + head, len)?;
+        // Erlang makes no atom longer than 255 characters; a UTF-8 atom
+        // of at most 255 bytes cannot have more.
+        if len > MAX_ATOM_CHARS && atom_too_long(bytes, utf8) {
+            return Err(Error::TooLarge("atom longer than 255 characters"));
+        }
+        Ok((AtomRef { bytes, utf8 }, head + len))
+    }
+
+    /// The encoded size of the pid, port or reference (tag `tag`) at the
+    /// position, checked as [`pid`](Self::pid), [`port`](Self::port) and
+    /// [`reference`](Self::reference) check it, in the same order, but
+    /// without reading the numbers.
+    #[inline]
+    fn node_container_size(&self, tag: u8) -> Result<usize> {
+        let (head, tail) = match tag {
+            PID_EXT => (1, 9),
+            NEW_PID_EXT => (1, 12),
+            PORT_EXT => (1, 5),
+            NEW_PORT_EXT => (1, 8),
+            V4_PORT_EXT => (1, 12),
+            REFERENCE_EXT => (1, 5),
+            NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => {
+                let len = self.u16_at(1)? as usize;
+                if len > MAX_REF_WORDS {
+                    return Err(Error::TooLarge("reference has more than 5 words"));
+                }
+                let creation = if tag == NEW_REFERENCE_EXT { 1 } else { 4 };
+                (3, creation + 4 * len)
+            }
+            t => return Err(Error::UnexpectedTag(t)),
+        };
+        let (_, atom_size) = self.atom_at(head)?;
+        self.bytes_at(head + atom_size, tail)?;
+        Ok(head + atom_size + tail)
+    }
+
     // ---- version, type ----------------------------------------------------
 
     /// Consumes the version byte (131). On a wrong byte, returns it in
@@ -248,22 +337,16 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
 
     /// Type and size of the next term, as `ei_get_type` reports them.
     /// Does not move. Unknown tags are reported as they are, with size 0.
+    #[inline]
     pub fn type_info(&self) -> Result<TypeInfo> {
-        let mut d = Decoder::at(self.src, self.pos);
-        let tag = d.u8()?;
-        let (tag, size) = match tag {
-            SMALL_ATOM_EXT | SMALL_ATOM_UTF8_EXT => (ATOM_EXT, d.u8()? as u32),
-            SMALL_TUPLE_EXT => (tag, d.u8()? as u32),
-            ATOM_UTF8_EXT | ATOM_EXT => (ATOM_EXT, d.u16()? as u32),
-            STRING_EXT => (tag, d.u16()? as u32),
-            FLOAT_EXT | NEW_FLOAT_EXT => (FLOAT_EXT, 0),
-            LARGE_TUPLE_EXT | LIST_EXT | MAP_EXT | BINARY_EXT | BIT_BINARY_EXT => (tag, d.u32()?),
-            SMALL_BIG_EXT => (tag, d.u8()? as u32),
-            LARGE_BIG_EXT => (tag, d.u32()?),
-            NEW_PID_EXT => (PID_EXT, 0),
-            V4_PORT_EXT | NEW_PORT_EXT => (PORT_EXT, 0),
-            NEWER_REFERENCE_EXT => (NEW_REFERENCE_EXT, 0),
-            other => (other, 0),
+        // One table look-up instead of a match: `ei_get_type` is called
+        // before every decode.
+        let (tag, field) = TYPE_TABLE[self.u8_at(0)? as usize];
+        let size = match field {
+            SizeField::None => 0,
+            SizeField::U8 => self.u8_at(1)? as u32,
+            SizeField::U16 => self.u16_at(1)? as u32,
+            SizeField::U32 => self.u32_at(1)?,
         };
         Ok(TypeInfo { tag, size })
     }
@@ -297,39 +380,77 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
         })
     }
 
+    /// The integer at the position, its magnitude read only if it fits
+    /// `u64` (`OutOfRange` otherwise), and its encoded size.
+    #[inline(always)]
+    fn int64_at(&self) -> Result<(Int64, usize)> {
+        match self.u8_at(0)? {
+            SMALL_INTEGER_EXT => Ok((Int64::Small(self.u8_at(1)? as i64), 2)),
+            INTEGER_EXT => Ok((Int64::Small(self.u32_at(1)? as i32 as i64), 5)),
+            SMALL_BIG_EXT => self.big64_at(3, self.u8_at(1)? as usize),
+            LARGE_BIG_EXT => self.big64_at(6, self.u32_at(1)? as usize),
+            t => Err(Error::UnexpectedTag(t)),
+        }
+    }
+
+    /// [`int64_at`](Self::int64_at) of a bignum whose `n` digit bytes
+    /// (least significant first) start `off` bytes ahead, after its sign.
+    #[inline(always)]
+    fn big64_at(&self, off: usize, n: usize) -> Result<(Int64, usize)> {
+        let negative = self.u8_at(off - 1)? != 0;
+        let digits = self.bytes_at(off, n)?;
+        // Up to 8 digits are read with one load that ends at the last digit
+        // and starts inside the term (at or after its tag: `off` >= 3), then
+        // shifted down past the bytes before the digits.
+        let magnitude = match n {
+            0 => 0,
+            1..=4 => (u32::from_le_bytes(self.array_at(off + n - 4)?) >> (8 * (4 - n))) as u64,
+            5..=8 => u64::from_le_bytes(self.array_at(off + n - 8)?) >> (8 * (8 - n)),
+            _ => big_magnitude_u64(digits)?,
+        };
+        Ok((
+            Int64::Big {
+                negative,
+                magnitude,
+            },
+            off + n,
+        ))
+    }
+
     /// An integer that fits `i64` (`ei_decode_long`, `ei_decode_longlong`).
+    #[inline(always)]
     pub fn long(&mut self) -> Result<i64> {
-        transactional!(self, {
-            match self.integer_parts()? {
-                IntParts::Small(v) => Ok(v),
-                IntParts::Big(b) => {
-                    let u = big_magnitude_u64(b.digits)?;
-                    if b.negative {
-                        if u > 1u64 << 63 {
-                            return Err(Error::OutOfRange);
-                        }
-                        Ok((u as i64).wrapping_neg())
-                    } else {
-                        i64::try_from(u).map_err(|_| Error::OutOfRange)
-                    }
+        let (v, size) = self.int64_at()?;
+        let v = match v {
+            Int64::Small(v) => v,
+            Int64::Big {
+                negative: true,
+                magnitude,
+            } => {
+                if magnitude > 1u64 << 63 {
+                    return Err(Error::OutOfRange);
                 }
+                (magnitude as i64).wrapping_neg()
             }
-        })
+            Int64::Big { magnitude, .. } => {
+                i64::try_from(magnitude).map_err(|_| Error::OutOfRange)?
+            }
+        };
+        self.pos += size;
+        Ok(v)
     }
 
     /// A non-negative integer that fits `u64` (`ei_decode_ulong(long)`).
+    #[inline(always)]
     pub fn ulong(&mut self) -> Result<u64> {
-        transactional!(self, {
-            match self.integer_parts()? {
-                IntParts::Small(v) => u64::try_from(v).map_err(|_| Error::OutOfRange),
-                IntParts::Big(b) => {
-                    if b.negative {
-                        return Err(Error::OutOfRange);
-                    }
-                    big_magnitude_u64(b.digits)
-                }
-            }
-        })
+        let (v, size) = self.int64_at()?;
+        let v = match v {
+            Int64::Small(v) => u64::try_from(v).map_err(|_| Error::OutOfRange)?,
+            Int64::Big { negative: true, .. } => return Err(Error::OutOfRange),
+            Int64::Big { magnitude, .. } => magnitude,
+        };
+        self.pos += size;
+        Ok(v)
     }
 
     /// An integer in 0..=255 (`ei_decode_char`).
@@ -378,36 +499,42 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
     // ---- floats, atoms, booleans ----------------------------------------------
 
     /// `NEW_FLOAT_EXT` or the old textual `FLOAT_EXT` (`ei_decode_double`).
+    #[inline]
     pub fn double(&mut self) -> Result<f64> {
-        transactional!(self, {
-            match self.u8()? {
-                NEW_FLOAT_EXT => Ok(f64::from_bits(self.u64()?)),
-                FLOAT_EXT => parse_float_ext(self.take(31)?),
-                t => Err(Error::UnexpectedTag(t)),
-            }
-        })
+        let (v, size) = match self.u8_at(0)? {
+            NEW_FLOAT_EXT => (f64::from_bits(u64::from_be_bytes(self.array_at(1)?)), 9),
+            FLOAT_EXT => (parse_float_ext(self.bytes_at(1, 31)?)?, 32),
+            t => return Err(Error::UnexpectedTag(t)),
+        };
+        self.pos += size;
+        Ok(v)
     }
 
     /// An atom in any of its four encodings.
+    #[inline]
     pub fn atom(&mut self) -> Result<AtomRef<'a>> {
-        transactional!(self, {
-            let (len, utf8) = match self.u8()? {
-                ATOM_EXT => (self.u16()? as usize, false),
-                SMALL_ATOM_EXT => (self.u8()? as usize, false),
-                ATOM_UTF8_EXT => (self.u16()? as usize, true),
-                SMALL_ATOM_UTF8_EXT => (self.u8()? as usize, true),
-                t => return Err(Error::UnexpectedTag(t)),
-            };
-            let bytes = self.take(len)?;
-            // Erlang makes no atom longer than 255 characters; a UTF-8 atom
-            // of at most 255 bytes cannot have more.
-            if len > MAX_ATOM_CHARS
-                && (!utf8 || len > MAX_ATOM_UTF8_BYTES || utf8_chars(bytes) > MAX_ATOM_CHARS)
-            {
-                return Err(Error::TooLarge("atom longer than 255 characters"));
-            }
-            Ok(AtomRef { bytes, utf8 })
-        })
+        let (a, size) = self.atom_at(0)?;
+        self.pos += size;
+        Ok(a)
+    }
+
+    /// An atom of at most 255 bytes, for fast paths that leave everything
+    /// else to [`atom`](Self::atom): `None` (not moving) for longer atoms,
+    /// other terms and errors. No atom that short has too many characters,
+    /// so it needs no check beyond its bounds.
+    #[inline]
+    pub fn short_atom(&mut self) -> Option<AtomRef<'a>> {
+        // The encoding of every atom OTP sends and libei encodes, first.
+        let (len, utf8, head) = match self.u8_at(0).ok()? {
+            SMALL_ATOM_UTF8_EXT => (self.u8_at(1).ok()? as usize, true, 2),
+            _ => self.atom_header_at(0).ok()?,
+        };
+        if len > MAX_ATOM_CHARS {
+            return None;
+        }
+        let bytes = self.bytes_at(head, len).ok()?;
+        self.pos += head + len;
+        Some(AtomRef { bytes, utf8 })
     }
 
     /// The atoms `true` / `false` (`ei_decode_boolean`).
@@ -526,87 +653,94 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
     // ---- node containers ----------------------------------------------------------
 
     /// `PID_EXT` / `NEW_PID_EXT`.
+    #[inline]
     pub fn pid(&mut self) -> Result<PidRef<'a>> {
-        transactional!(self, {
-            let tag = self.u8()?;
-            if tag != PID_EXT && tag != NEW_PID_EXT {
-                return Err(Error::UnexpectedTag(tag));
-            }
-            let node = self.atom()?;
-            let num = self.u32()?;
-            let serial = self.u32()?;
-            let creation = if tag == PID_EXT {
-                (self.u8()? & 3) as u32
-            } else {
-                self.u32()?
-            };
-            Ok(PidRef {
-                node,
-                num,
-                serial,
-                creation,
-            })
+        let tag = self.u8_at(0)?;
+        if tag != PID_EXT && tag != NEW_PID_EXT {
+            return Err(Error::UnexpectedTag(tag));
+        }
+        let (node, atom_size) = self.atom_at(1)?;
+        let at = 1 + atom_size;
+        let num = self.u32_at(at)?;
+        let serial = self.u32_at(at + 4)?;
+        let (creation, size) = if tag == PID_EXT {
+            ((self.u8_at(at + 8)? & 3) as u32, at + 9)
+        } else {
+            (self.u32_at(at + 8)?, at + 12)
+        };
+        self.pos += size;
+        Ok(PidRef {
+            node,
+            num,
+            serial,
+            creation,
         })
     }
 
     /// `PORT_EXT` / `NEW_PORT_EXT` / `V4_PORT_EXT`.
+    #[inline]
     pub fn port(&mut self) -> Result<PortRef<'a>> {
-        transactional!(self, {
-            let tag = self.u8()?;
-            if !matches!(tag, PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT) {
-                return Err(Error::UnexpectedTag(tag));
-            }
-            let node = self.atom()?;
-            let (id, creation) = match tag {
-                V4_PORT_EXT => (self.u64()?, self.u32()?),
-                NEW_PORT_EXT => (self.u32()? as u64, self.u32()?),
-                _ => (self.u32()? as u64, (self.u8()? & 3) as u32),
-            };
-            Ok(PortRef { node, id, creation })
-        })
+        let tag = self.u8_at(0)?;
+        if !matches!(tag, PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT) {
+            return Err(Error::UnexpectedTag(tag));
+        }
+        let (node, atom_size) = self.atom_at(1)?;
+        let at = 1 + atom_size;
+        let (id, creation, size) = match tag {
+            V4_PORT_EXT => (
+                u64::from_be_bytes(self.array_at(at)?),
+                self.u32_at(at + 8)?,
+                12,
+            ),
+            NEW_PORT_EXT => (self.u32_at(at)? as u64, self.u32_at(at + 4)?, 8),
+            _ => (self.u32_at(at)? as u64, (self.u8_at(at + 4)? & 3) as u32, 5),
+        };
+        self.pos += at + size;
+        Ok(PortRef { node, id, creation })
     }
 
     /// `REFERENCE_EXT` / `NEW_REFERENCE_EXT` / `NEWER_REFERENCE_EXT`, with at
     /// most [`MAX_REF_WORDS`] words.
+    #[inline]
     pub fn reference(&mut self) -> Result<RefRef<'a>> {
-        transactional!(self, {
-            let tag = self.u8()?;
-            let mut n = [0u32; MAX_REF_WORDS];
-            match tag {
-                REFERENCE_EXT => {
-                    let node = self.atom()?;
-                    n[0] = self.u32()?;
-                    let creation = (self.u8()? & 3) as u32;
-                    Ok(RefRef {
-                        node,
-                        len: 1,
-                        n,
-                        creation,
-                    })
-                }
-                NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => {
-                    let len = self.u16()? as usize;
-                    if len > MAX_REF_WORDS {
-                        return Err(Error::TooLarge("reference has more than 5 words"));
-                    }
-                    let node = self.atom()?;
-                    let creation = if tag == NEW_REFERENCE_EXT {
-                        (self.u8()? & 3) as u32
-                    } else {
-                        self.u32()?
-                    };
-                    for w in n.iter_mut().take(len) {
-                        *w = self.u32()?;
-                    }
-                    Ok(RefRef {
-                        node,
-                        len,
-                        n,
-                        creation,
-                    })
-                }
-                t => Err(Error::UnexpectedTag(t)),
+        let tag = self.u8_at(0)?;
+        let mut n = [0u32; MAX_REF_WORDS];
+        let (node, len, creation, size) = match tag {
+            REFERENCE_EXT => {
+                let (node, atom_size) = self.atom_at(1)?;
+                let at = 1 + atom_size;
+                n[0] = self.u32_at(at)?;
+                let creation = (self.u8_at(at + 4)? & 3) as u32;
+                (node, 1, creation, at + 5)
             }
+            NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => {
+                let len = self.u16_at(1)? as usize;
+                if len > MAX_REF_WORDS {
+                    return Err(Error::TooLarge("reference has more than 5 words"));
+                }
+                let (node, atom_size) = self.atom_at(3)?;
+                let mut at = 3 + atom_size;
+                let creation = if tag == NEW_REFERENCE_EXT {
+                    at += 1;
+                    (self.u8_at(at - 1)? & 3) as u32
+                } else {
+                    at += 4;
+                    self.u32_at(at - 4)?
+                };
+                for w in n.iter_mut().take(len) {
+                    *w = self.u32_at(at)?;
+                    at += 4;
+                }
+                (node, len, creation, at)
+            }
+            t => return Err(Error::UnexpectedTag(t)),
+        };
+        self.pos += size;
+        Ok(RefRef {
+            node,
+            len,
+            n,
+            creation,
         })
     }
 
@@ -688,78 +822,85 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
 
     /// Skips one complete term (`ei_skip_term`). Works without recursion: it
     /// counts the terms still to skip, so any nesting depth is fine.
+    ///
+    /// Each item is checked as the matching decoder checks it (atoms for
+    /// their length, references for their word count, bit counts, funs),
+    /// but items of known size are stepped over without reading their
+    /// values: pids, ports and references by the length of their node atom.
     pub fn skip(&mut self) -> Result<()> {
-        transactional!(self, {
-            let mut pending: u64 = 1;
-            while pending > 0 {
-                pending -= 1;
-                let tag = self.peek_tag()?;
-                match tag {
-                    SMALL_INTEGER_EXT => self.pos = self.checked_advance(2)?,
-                    INTEGER_EXT => self.pos = self.checked_advance(5)?,
-                    NEW_FLOAT_EXT => self.pos = self.checked_advance(9)?,
-                    FLOAT_EXT => self.pos = self.checked_advance(32)?,
-                    ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT => {
-                        self.atom()?;
-                    }
-                    SMALL_BIG_EXT | LARGE_BIG_EXT => {
-                        self.big()?;
-                    }
-                    NIL_EXT => self.pos += 1,
-                    STRING_EXT => {
-                        self.pos += 1;
-                        let n = self.u16()? as usize;
-                        self.take(n)?;
-                    }
-                    LIST_EXT => {
-                        self.pos += 1;
-                        pending += self.u32()? as u64 + 1;
-                    }
-                    SMALL_TUPLE_EXT => {
-                        self.pos += 1;
-                        pending += self.u8()? as u64;
-                    }
-                    LARGE_TUPLE_EXT => {
-                        self.pos += 1;
-                        pending += self.u32()? as u64;
-                    }
-                    MAP_EXT => {
-                        self.pos += 1;
-                        pending += 2 * self.u32()? as u64;
-                    }
-                    BINARY_EXT => {
-                        self.binary()?;
-                    }
-                    BIT_BINARY_EXT => {
-                        self.bitstring()?;
-                    }
-                    PID_EXT | NEW_PID_EXT => {
-                        self.pid()?;
-                    }
-                    PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT => {
-                        self.port()?;
-                    }
-                    REFERENCE_EXT | NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => {
-                        self.reference()?;
-                    }
-                    NEW_FUN_EXT | EXPORT_EXT => {
-                        self.fun()?;
-                    }
-                    FUN_EXT => {
-                        // The old fun's free variables follow its header.
-                        self.pos += 1;
-                        let n = self.u32()?;
-                        self.pid()?;
-                        self.atom()?;
-                        self.long()?;
-                        self.long()?;
-                        pending += n as u64;
-                    }
-                    t => return Err(Error::UnexpectedTag(t)),
+        // The walk runs on a copy whose position can stay in a register;
+        // the rare items parsed by other methods get a decoder of their own.
+        let mut d = Decoder::at(self.src, self.pos);
+        d.skip_items()?;
+        self.pos = d.pos;
+        Ok(())
+    }
+
+    fn skip_items(&mut self) -> Result<()> {
+        let mut pending: u64 = 1;
+        while pending > 0 {
+            pending -= 1;
+            let tag = self.u8_at(0)?;
+            let size = match tag {
+                SMALL_INTEGER_EXT => 2,
+                INTEGER_EXT => 5,
+                NEW_FLOAT_EXT => 9,
+                FLOAT_EXT => 32,
+                ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT => {
+                    self.atom_at(0)?.1
                 }
-            }
-            Ok(())
-        })
+                SMALL_BIG_EXT => 3 + self.u8_at(1)? as usize,
+                LARGE_BIG_EXT => (self.u32_at(1)? as usize).saturating_add(6),
+                NIL_EXT => 1,
+                STRING_EXT => 3 + self.u16_at(1)? as usize,
+                BINARY_EXT => (self.u32_at(1)? as usize).saturating_add(5),
+                SMALL_TUPLE_EXT => {
+                    pending += self.u8_at(1)? as u64;
+                    2
+                }
+                LARGE_TUPLE_EXT => {
+                    pending += self.u32_at(1)? as u64;
+                    5
+                }
+                LIST_EXT => {
+                    pending += self.u32_at(1)? as u64 + 1;
+                    5
+                }
+                MAP_EXT => {
+                    pending += 2 * self.u32_at(1)? as u64;
+                    5
+                }
+                PID_EXT | NEW_PID_EXT | PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT | REFERENCE_EXT
+                | NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => self.node_container_size(tag)?,
+                BIT_BINARY_EXT => {
+                    let mut d = Decoder::at(self.src, self.pos);
+                    d.bitstring()?;
+                    d.pos - self.pos
+                }
+                NEW_FUN_EXT | EXPORT_EXT => {
+                    let mut d = Decoder::at(self.src, self.pos);
+                    d.fun()?;
+                    d.pos - self.pos
+                }
+                FUN_EXT => {
+                    // The old fun's free variables follow its header.
+                    let mut d = Decoder::at(self.src, self.pos + 1);
+                    let n = d.u32()?;
+                    d.pid()?;
+                    d.atom()?;
+                    d.long()?;
+                    d.long()?;
+                    pending += n as u64;
+                    d.pos - self.pos
+                }
+                t => return Err(Error::UnexpectedTag(t)),
+            };
+            // Every size above is what the tag and its length fields say;
+            // the bytes must be there.
+            self.bytes_at(0, size)?;
+            self.pos += size;
+        }
+        Ok(())
     }
 
     /// Iodata (`ei_decode_iodata`): a binary, a string, `[]`, or a list of
@@ -815,13 +956,6 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
         Ok(b.len())
     }
 
-    /// Position after `n` more bytes, if they exist.
-    #[inline]
-    fn checked_advance(&self, n: usize) -> Result<usize> {
-        self.src.bytes(self.pos, n).ok_or(Error::Truncated)?;
-        Ok(self.pos + n)
-    }
-
     /// The bytes from `start` to the current position.
     pub fn slice_from(&self, start: usize) -> Result<&'a [u8]> {
         self.src
@@ -829,6 +963,45 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
             .ok_or(Error::Truncated)
     }
 }
+
+/// How the size `ei_get_type` reports follows a tag.
+#[derive(Clone, Copy)]
+enum SizeField {
+    None,
+    U8,
+    U16,
+    U32,
+}
+
+/// For every tag byte: the type `ei_get_type` reports (normalised as libei
+/// does) and where the size is. Unknown tags are reported as they are.
+static TYPE_TABLE: [(u8, SizeField); 256] = {
+    let mut t = [(0u8, SizeField::None); 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i].0 = i as u8;
+        i += 1;
+    }
+    t[SMALL_ATOM_EXT as usize] = (ATOM_EXT, SizeField::U8);
+    t[SMALL_ATOM_UTF8_EXT as usize] = (ATOM_EXT, SizeField::U8);
+    t[SMALL_TUPLE_EXT as usize].1 = SizeField::U8;
+    t[SMALL_BIG_EXT as usize].1 = SizeField::U8;
+    t[ATOM_EXT as usize].1 = SizeField::U16;
+    t[ATOM_UTF8_EXT as usize] = (ATOM_EXT, SizeField::U16);
+    t[STRING_EXT as usize].1 = SizeField::U16;
+    t[NEW_FLOAT_EXT as usize].0 = FLOAT_EXT;
+    t[LARGE_TUPLE_EXT as usize].1 = SizeField::U32;
+    t[LIST_EXT as usize].1 = SizeField::U32;
+    t[MAP_EXT as usize].1 = SizeField::U32;
+    t[BINARY_EXT as usize].1 = SizeField::U32;
+    t[BIT_BINARY_EXT as usize].1 = SizeField::U32;
+    t[LARGE_BIG_EXT as usize].1 = SizeField::U32;
+    t[NEW_PID_EXT as usize].0 = PID_EXT;
+    t[V4_PORT_EXT as usize].0 = PORT_EXT;
+    t[NEW_PORT_EXT as usize].0 = PORT_EXT;
+    t[NEWER_REFERENCE_EXT as usize].0 = NEW_REFERENCE_EXT;
+    t
+};
 
 /// Every byte value, so single bytes can be handed out as `'static` slices.
 static BYTE_TABLE: [u8; 256] = {
@@ -841,12 +1014,19 @@ static BYTE_TABLE: [u8; 256] = {
     t
 };
 
+/// An integer as [`Decoder::int64_at`] reads it.
+enum Int64 {
+    Small(i64),
+    Big { negative: bool, magnitude: u64 },
+}
+
 enum IntParts<'a> {
     Small(i64),
     Big(BigRef<'a>),
 }
 
 /// The magnitude of little-endian `digits` as `u64`, if it fits.
+#[cold]
 fn big_magnitude_u64(digits: &[u8]) -> Result<u64> {
     if digits.iter().skip(8).any(|&d| d != 0) {
         return Err(Error::OutOfRange);
@@ -855,6 +1035,8 @@ fn big_magnitude_u64(digits: &[u8]) -> Result<u64> {
 }
 
 /// Parses the 31-byte text of an old `FLOAT_EXT` (`"%.20e"` padded with NULs).
+#[cold]
+#[inline(never)]
 fn parse_float_ext(text: &[u8]) -> Result<f64> {
     let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
     let s = std::str::from_utf8(&text[..end])
@@ -867,6 +1049,14 @@ fn parse_float_ext(text: &[u8]) -> Result<f64> {
 /// Characters in UTF-8 `bytes` (bytes that do not continue a character).
 fn utf8_chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b & 0xc0 != 0x80).count()
+}
+
+/// Whether an atom of more than 255 bytes has more than 255 characters
+/// (rare: out of line).
+#[cold]
+#[inline(never)]
+fn atom_too_long(bytes: &[u8], utf8: bool) -> bool {
+    !utf8 || bytes.len() > MAX_ATOM_UTF8_BYTES || utf8_chars(bytes) > MAX_ATOM_CHARS
 }
 
 #[cfg(test)]
@@ -909,6 +1099,95 @@ mod tests {
         buf.extend_from_slice(text);
         buf.resize(32, 0);
         assert_eq!(Decoder::new(&buf).double(), Ok(1.5));
+    }
+
+    #[test]
+    fn bignums_of_every_length() {
+        // Magnitudes of 0 to 10 digit bytes, small and large encodings,
+        // against a byte-by-byte reading.
+        for n in 0..=10usize {
+            for negative in [false, true] {
+                let digits: Vec<u8> = (0..n).map(|i| 0x81u8.wrapping_mul(i as u8 + 3)).collect();
+                let fits = digits.iter().skip(8).all(|&d| d == 0);
+                let magnitude = super::super::big::low_u64(&digits);
+                let mut small = vec![SMALL_BIG_EXT, n as u8, negative as u8];
+                small.extend_from_slice(&digits);
+                let mut large = vec![LARGE_BIG_EXT, 0, 0, 0, n as u8, negative as u8];
+                large.extend_from_slice(&digits);
+                for buf in [&small, &large] {
+                    let want_long = if !fits {
+                        Err(Error::OutOfRange)
+                    } else if negative {
+                        if magnitude > 1 << 63 {
+                            Err(Error::OutOfRange)
+                        } else {
+                            Ok((magnitude as i64).wrapping_neg())
+                        }
+                    } else {
+                        i64::try_from(magnitude).map_err(|_| Error::OutOfRange)
+                    };
+                    let want_ulong = if !fits || negative {
+                        Err(Error::OutOfRange)
+                    } else {
+                        Ok(magnitude)
+                    };
+                    let mut d = Decoder::new(buf);
+                    assert_eq!(d.long(), want_long, "{buf:?}");
+                    let moved = if want_long.is_ok() { buf.len() } else { 0 };
+                    assert_eq!(d.position(), moved);
+                    let mut d = Decoder::new(buf);
+                    assert_eq!(d.ulong(), want_ulong, "{buf:?}");
+                    for cut in 0..buf.len() {
+                        let mut d = Decoder::new(&buf[..cut]);
+                        assert_eq!(d.long(), Err(Error::Truncated));
+                        assert_eq!(d.position(), 0);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn skip_steps_over_node_containers() {
+        let node = [SMALL_ATOM_UTF8_EXT, 3, b'a', b'@', b'b'];
+        let with = |head: &[u8], tail: &[u8]| [head, &node[..], tail].concat();
+        let cases = [
+            with(&[PID_EXT], &[0; 9]),
+            with(&[NEW_PID_EXT], &[0; 12]),
+            with(&[PORT_EXT], &[0; 5]),
+            with(&[NEW_PORT_EXT], &[0; 8]),
+            with(&[V4_PORT_EXT], &[0; 12]),
+            with(&[REFERENCE_EXT], &[0; 5]),
+            with(&[NEW_REFERENCE_EXT, 0, 3], &[0; 13]),
+            with(&[NEWER_REFERENCE_EXT, 0, 5], &[0; 24]),
+        ];
+        for buf in &cases {
+            let mut d = Decoder::new(buf);
+            d.skip().unwrap();
+            assert_eq!(d.position(), buf.len());
+            for cut in 0..buf.len() {
+                let mut d = Decoder::new(&buf[..cut]);
+                assert_eq!(d.skip(), Err(Error::Truncated), "{buf:?} cut at {cut}");
+                assert_eq!(d.position(), 0);
+            }
+        }
+        // Too many words, and a node that is not an atom.
+        let buf = with(&[NEWER_REFERENCE_EXT, 0, 6], &[0; 28]);
+        assert!(matches!(Decoder::new(&buf).skip(), Err(Error::TooLarge(_))));
+        let buf = [PID_EXT, SMALL_INTEGER_EXT, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            Decoder::new(&buf).skip(),
+            Err(Error::UnexpectedTag(SMALL_INTEGER_EXT))
+        );
+        // An atom of 256 Latin-1 characters, as a node name or alone.
+        let mut long = vec![ATOM_EXT, 1, 0];
+        long.resize(3 + 256, b'x');
+        assert!(matches!(
+            Decoder::new(&long).skip(),
+            Err(Error::TooLarge(_))
+        ));
+        let buf = [&[PID_EXT][..], &long, &[0; 9]].concat();
+        assert!(matches!(Decoder::new(&buf).skip(), Err(Error::TooLarge(_))));
     }
 
     #[test]

@@ -163,6 +163,13 @@ pub(crate) fn array_str(a: &[c_char]) -> etf::Result<&[u8]> {
     Ok(&b[..end])
 }
 
+/// A fixed `char` array as bytes, to write into.
+pub(crate) fn array_bytes_mut(a: &mut [c_char]) -> &mut [u8] {
+    // SAFETY: c_char and u8 have the same size and alignment, and every
+    // bit pattern is valid for both.
+    unsafe { std::slice::from_raw_parts_mut(a.as_mut_ptr().cast::<u8>(), a.len()) }
+}
+
 /// Copies `src` and a NUL into the fixed array `dst`, failing when it does
 /// not fit.
 pub(crate) fn set_array_str(dst: &mut [c_char], src: &[u8]) -> etf::Result<()> {

@@ -7,72 +7,218 @@
 
 use libc::{c_char, c_int, c_long, c_longlong, c_uint, c_ulong, c_ulonglong, c_void, size_t};
 
-use super::boundary::{arg_mut, call, decode_at, put, put_ok, read_index, set_array_str, RawBuf};
+use super::boundary::{arg_mut, array_bytes_mut, call, decode_at, put, put_ok, read_index, RawBuf};
 use super::types::*;
 use crate::etf::atom::{self, enc, AtomRef};
 use crate::etf::decode::{FunRef, PidRef, PortRef, RefRef, StrRef};
 use crate::etf::{self, tag, Decoder, Error};
 
+/// How an atom's bytes become the text a decoder stores.
+#[derive(Clone, Copy)]
+enum Conv {
+    /// As they are (same encoding, or all ASCII).
+    Copy,
+    /// Latin-1 to UTF-8.
+    Latin1ToUtf8,
+    /// UTF-8 to Latin-1, already checked to be possible.
+    Utf8ToLatin1,
+}
+
+/// An atom's text as `ei_decode_atom_as` stores it, checked (it converts
+/// and fits the caller's buffer) but not yet written: decoders check
+/// everything first and write their outputs only once nothing can fail,
+/// and writing straight into the caller's buffer needs no allocation.
+#[derive(Clone, Copy)]
+struct AtomText<'a> {
+    atom: AtomRef<'a>,
+    conv: Conv,
+    /// Bytes of the converted text, without the NUL.
+    len: usize,
+    /// The encoding of the result when it is not all ASCII.
+    target: c_int,
+}
+
+impl AtomText<'_> {
+    /// The encoding of the stored text, as `ei_decode_atom_as` reports it
+    /// in `result` (`ERLANG_ASCII` when all ASCII).
+    fn result_encoding(&self) -> c_int {
+        if self.atom.is_ascii() {
+            enc::ASCII
+        } else {
+            self.target
+        }
+    }
+
+    /// Writes the text and its NUL into `out` (at least `len + 1` bytes).
+    #[inline(always)]
+    fn write(&self, out: &mut [u8]) {
+        match self.conv {
+            Conv::Copy => {
+                let src = self.atom.bytes;
+                out[..src.len()].copy_from_slice(src);
+                out[src.len()] = 0;
+            }
+            _ => self.write_converted(out),
+        }
+    }
+
+    /// [`write`](Self::write) of a text that needs converting (out of line:
+    /// OTP nodes send UTF-8 atoms, and most are ASCII).
+    #[inline(never)]
+    fn write_converted(&self, out: &mut [u8]) {
+        let src = self.atom.bytes;
+        match self.conv {
+            Conv::Copy => out[..src.len()].copy_from_slice(src),
+            Conv::Latin1ToUtf8 => {
+                let mut o = 0;
+                for &b in src {
+                    if b < 0x80 {
+                        out[o] = b;
+                        o += 1;
+                    } else {
+                        out[o] = 0xC0 | (b >> 6);
+                        out[o + 1] = 0x80 | (b & 0x3F);
+                        o += 2;
+                    }
+                }
+            }
+            Conv::Utf8ToLatin1 => {
+                // Checked by `utf8_latin1_len`: ASCII bytes and two-byte
+                // sequences of U+0080..U+00FF only.
+                let (mut i, mut o) = (0, 0);
+                while i < src.len() {
+                    let b = src[i];
+                    if b < 0x80 {
+                        out[o] = b;
+                        i += 1;
+                    } else {
+                        out[o] = (b << 6) | (src[i + 1] & 0x3F);
+                        i += 2;
+                    }
+                    o += 1;
+                }
+            }
+        }
+        out[self.len] = 0;
+    }
+
+    /// Writes the text and its NUL into a fixed `char` array that holds
+    /// more than `len` bytes (checked when the text was made).
+    fn write_array(&self, out: &mut [c_char]) {
+        self.write(array_bytes_mut(out));
+    }
+}
+
+/// Length in Latin-1 of UTF-8 `src`, or `None` when it is not Latin-1: the
+/// same acceptance as `atom::utf8_to_latin1` (any character above U+00FF
+/// or malformed sequence fails).
+fn utf8_latin1_len(src: &[u8]) -> Option<usize> {
+    let (mut i, mut n) = (0, 0);
+    while i < src.len() {
+        let b = src[i];
+        if b < 0x80 {
+            i += 1;
+        } else if b & 0xFE == 0xC2 && i + 1 < src.len() && src[i + 1] & 0xC0 == 0x80 {
+            i += 2;
+        } else {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
+}
+
 /// An atom converted for a C buffer of `destlen` bytes (NUL included), as
-/// `ei_decode_atom_as` does: returned bytes, source and result encodings.
-fn convert_atom(a: AtomRef, destlen: usize, want: c_int) -> etf::Result<(Vec<u8>, c_int, c_int)> {
+/// `ei_decode_atom_as` does (`want` is a set of acceptable encodings), and
+/// the encoding it was in.
+#[inline(always)]
+fn convert_atom(a: AtomRef, destlen: usize, want: c_int) -> etf::Result<(AtomText, c_int)> {
+    let got = a.encoding();
+    // Fast path: an acceptable encoding, copied as it is (no ASCII check).
+    if want & got != 0 && want != enc::ASCII && a.bytes.len() < destlen {
+        let text = AtomText {
+            atom: a,
+            conv: Conv::Copy,
+            len: a.bytes.len(),
+            target: got,
+        };
+        return Ok((text, got));
+    }
+    convert_atom_slow(a, destlen, want)
+}
+
+#[inline(never)]
+fn convert_atom_slow(a: AtomRef, destlen: usize, want: c_int) -> etf::Result<(AtomText, c_int)> {
     let got = a.encoding();
     let too_long = Error::TooLarge("atom does not fit the buffer");
-    let (out, result) = if want & got != 0 || want == enc::ASCII {
+    let text = if want & got != 0 || want == enc::ASCII {
         if a.bytes.len() >= destlen {
             return Err(too_long);
         }
-        let ascii = a.is_ascii();
-        if want == enc::ASCII && !ascii {
+        if want == enc::ASCII && !a.is_ascii() {
             return Err(Error::Malformed("atom is not ASCII"));
         }
-        (a.bytes.to_vec(), if ascii { enc::ASCII } else { got })
-    } else {
-        let mut out = Vec::with_capacity(a.bytes.len() * 2);
-        if a.utf8 {
-            atom::utf8_to_latin1(a.bytes, &mut out)
-                .ok_or(Error::Malformed("atom is not Latin-1"))?;
-        } else {
-            atom::latin1_to_utf8(a.bytes, &mut out);
+        AtomText {
+            atom: a,
+            conv: Conv::Copy,
+            len: a.bytes.len(),
+            target: got,
         }
-        if out.len() >= destlen {
+    } else {
+        let (conv, len, target) = if a.utf8 {
+            let n = utf8_latin1_len(a.bytes).ok_or(Error::Malformed("atom is not Latin-1"))?;
+            (Conv::Utf8ToLatin1, n, enc::LATIN1)
+        } else {
+            (
+                Conv::Latin1ToUtf8,
+                atom::latin1_utf8_len(a.bytes),
+                enc::UTF8,
+            )
+        };
+        if len >= destlen {
             return Err(too_long);
         }
-        let target = if a.utf8 { enc::LATIN1 } else { enc::UTF8 };
-        (out, if a.is_ascii() { enc::ASCII } else { target })
+        // All ASCII converts to itself: a plain copy.
+        let conv = if len == a.bytes.len() {
+            Conv::Copy
+        } else {
+            conv
+        };
+        AtomText {
+            atom: a,
+            conv,
+            len,
+            target,
+        }
     };
-    Ok((out, got, result))
+    Ok((text, got))
 }
 
 /// A node name as libei stores it: UTF-8, NUL-terminated, in an array of
 /// `MAXATOMLEN_UTF8`.
-fn node_name(a: AtomRef) -> etf::Result<Vec<u8>> {
+#[inline]
+fn node_name(a: AtomRef) -> etf::Result<AtomText> {
     Ok(convert_atom(a, MAXATOMLEN_UTF8, enc::UTF8)?.0)
 }
 
-/// Stores a decoded pid into a C `erlang_pid` (without allocating when the
-/// node name is already UTF-8, as every OTP node sends it).
+/// Stores a decoded pid into a C `erlang_pid`; nothing is written when it
+/// fails (a node name that does not fit).
 pub(crate) fn store_pid(p: &PidRef, out: &mut erlang_pid) -> etf::Result<()> {
-    if p.node.utf8 || p.node.is_ascii() {
-        set_array_str(&mut out.node, p.node.bytes)?;
-    } else {
-        set_array_str(&mut out.node, &node_name(p.node)?)?;
-    }
-    out.num = p.num;
-    out.serial = p.serial;
-    out.creation = p.creation;
+    Pid::new(*p)?.store(out);
     Ok(())
 }
 
-struct Pid {
-    node: Vec<u8>,
+/// A decoded pid, checked to fit an `erlang_pid`.
+struct Pid<'a> {
+    node: AtomText<'a>,
     num: u32,
     serial: u32,
     creation: u32,
 }
 
-impl Pid {
-    fn new(p: PidRef) -> etf::Result<Pid> {
+impl<'a> Pid<'a> {
+    #[inline]
+    fn new(p: PidRef<'a>) -> etf::Result<Pid<'a>> {
         Ok(Pid {
             node: node_name(p.node)?,
             num: p.num,
@@ -81,24 +227,24 @@ impl Pid {
         })
     }
 
-    fn store(&self, out: &mut erlang_pid) -> etf::Result<()> {
-        set_array_str(&mut out.node, &self.node)?;
+    #[inline]
+    fn store(&self, out: &mut erlang_pid) {
+        self.node.write_array(&mut out.node);
         out.num = self.num;
         out.serial = self.serial;
         out.creation = self.creation;
-        Ok(())
     }
 }
 
-fn store_port(p: &PortRef, node: &[u8], out: &mut erlang_port) -> etf::Result<()> {
-    set_array_str(&mut out.node, node)?;
+fn store_port(p: &PortRef, node: &AtomText, out: &mut erlang_port) -> etf::Result<()> {
+    node.write_array(&mut out.node);
     out.id = p.id;
     out.creation = p.creation;
     Ok(())
 }
 
-fn store_ref(r: &RefRef, node: &[u8], out: &mut erlang_ref) -> etf::Result<()> {
-    set_array_str(&mut out.node, node)?;
+fn store_ref(r: &RefRef, node: &AtomText, out: &mut erlang_ref) -> etf::Result<()> {
+    node.write_array(&mut out.node);
     out.len = r.len as c_int;
     out.n = r.n;
     out.creation = r.creation;
@@ -268,24 +414,94 @@ pub unsafe extern "C" fn ei_decode_atom_as(
     was: *mut erlang_char_encoding,
     result: *mut erlang_char_encoding,
 ) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match atom_as_fast(buf, index, p, destlen, want.0, was, result) {
+            Some(done) => done,
+            None => atom_as_general(buf, index, p, destlen, want, was, result),
+        }
+    }
+}
+
+/// `ei_decode_atom_as`, every case (out of line, so that the fast path
+/// stays small).
+///
+/// # Safety
+/// As `ei_decode_atom_as`.
+#[inline(never)]
+unsafe fn atom_as_general(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+    destlen: c_int,
+    want: erlang_char_encoding,
+    was: *mut erlang_char_encoding,
+    result: *mut erlang_char_encoding,
+) -> c_int {
     unsafe {
         decode_at(buf, index, |d| {
             let destlen =
                 usize::try_from(destlen).map_err(|_| Error::InvalidArgument("destlen"))?;
-            let (text, got, res) = convert_atom(d.atom()?, destlen, want.0)?;
+            let (text, got) = convert_atom(d.atom()?, destlen, want.0)?;
             Ok(move || {
                 if !p.is_null() {
-                    // SAFETY: p holds destlen > text.len() bytes.
-                    let out = std::slice::from_raw_parts_mut(p.cast::<u8>(), text.len() + 1);
-                    out[..text.len()].copy_from_slice(&text);
-                    out[text.len()] = 0;
+                    // SAFETY: p holds destlen > text.len bytes.
+                    text.write(std::slice::from_raw_parts_mut(p.cast::<u8>(), text.len + 1));
                 }
                 put(was, erlang_char_encoding(got));
-                put(result, erlang_char_encoding(res));
+                if !result.is_null() {
+                    put(result, erlang_char_encoding(text.result_encoding()));
+                }
                 Ok(())
             })
         })
     }
+}
+
+/// `ei_decode_atom_as` in the common case, straight-line: an atom of at
+/// most 255 bytes whose own encoding is acceptable (not only ASCII), so it
+/// is copied as it is, that fits, and no `result` asked for (the UTF-8 atoms
+/// OTP nodes send, decoded as `ERLANG_UTF8`). Returns `None`, having
+/// written nothing, for anything else, errors included: the general path
+/// then decides.
+///
+/// # Safety
+/// As `ei_decode_atom_as`.
+#[inline(always)]
+unsafe fn atom_as_fast(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+    destlen: c_int,
+    want: c_int,
+    was: *mut erlang_char_encoding,
+    result: *mut erlang_char_encoding,
+) -> Option<c_int> {
+    if index.is_null() || buf.is_null() || !result.is_null() {
+        return None;
+    }
+    // SAFETY: checked non-NULL; the caller's contract.
+    let start = usize::try_from(unsafe { *index }).ok()?;
+    let src = RawBuf(buf.cast());
+    let mut d = Decoder::at(&src, start);
+    let a = d.short_atom()?;
+    let got = a.encoding();
+    let n = a.bytes.len();
+    if want & got == 0 || want == enc::ASCII || n >= usize::try_from(destlen).ok()? {
+        return None;
+    }
+    let end = c_int::try_from(d.position()).ok()?;
+    // SAFETY: p holds destlen > n bytes; the out-pointers are NULL or valid.
+    // (The copy comes last: fewer values to keep across the call.)
+    unsafe {
+        *index = end;
+        put(was, erlang_char_encoding(got));
+        if !p.is_null() {
+            *p.add(n) = 0;
+            std::ptr::copy_nonoverlapping(a.bytes.as_ptr(), p.cast::<u8>(), n);
+        }
+    }
+    Some(0)
 }
 
 /// Decodes a binary: copies its bytes to `p` (if not NULL) and its length to
@@ -346,9 +562,11 @@ pub unsafe extern "C" fn ei_decode_pid(
     unsafe {
         decode_at(buf, index, |d| {
             let pid = Pid::new(d.pid()?)?;
-            Ok(move || match p.as_mut() {
-                Some(out) => pid.store(out),
-                None => Ok(()),
+            Ok(move || {
+                if let Some(out) = p.as_mut() {
+                    pid.store(out);
+                }
+                Ok(())
             })
         })
     }
@@ -411,7 +629,7 @@ pub unsafe extern "C" fn ei_decode_trace(
             let prev = d.long()?;
             Ok(move || {
                 if let Some(out) = p.as_mut() {
-                    from.store(&mut out.from)?;
+                    from.store(&mut out.from);
                     out.flags = flags as c_long;
                     out.label = label as c_long;
                     out.serial = serial as c_long;
@@ -487,10 +705,10 @@ pub unsafe extern "C" fn ei_decode_fun(
 fn store_fun(
     out: &mut erlang_fun,
     f: &FunRef,
-    module: &[u8],
-    extra: Result<Pid, Vec<u8>>,
+    module: &AtomText,
+    extra: Result<Pid, AtomText>,
 ) -> etf::Result<()> {
-    set_array_str(&mut out.module, module)?;
+    module.write_array(&mut out.module);
     match (f, extra) {
         (
             FunRef::Closure {
@@ -528,7 +746,7 @@ fn store_fun(
                 free_var_len: free_vars.len() as c_long,
                 free_vars: fv,
             };
-            pid.store(&mut closure.pid)?;
+            pid.store(&mut closure.pid);
             out.arity = *arity as c_long;
             out.r#type = erlang_fun_type(EI_FUN_CLOSURE);
             out.u = erlang_fun_u { closure };
@@ -536,9 +754,9 @@ fn store_fun(
         (FunRef::Export { arity, .. }, Err(func)) => {
             // libei keeps the function name in module's buffer, after the
             // module's NUL, when it fits; otherwise it allocates.
-            let used = module.len() + 1;
-            let (ptr, allocated) = if func.len() < out.module.len() - used {
-                set_array_str(&mut out.module[used..], &func)?;
+            let used = module.len + 1;
+            let (ptr, allocated) = if func.len < out.module.len() - used {
+                func.write_array(&mut out.module[used..]);
                 (out.module[used..].as_mut_ptr(), 0)
             } else {
                 // SAFETY: plain allocation, released by free_fun.
@@ -549,7 +767,7 @@ fn store_fun(
                 // SAFETY: m holds MAXATOMLEN_UTF8 bytes; func is shorter
                 // (node_name limits it).
                 let dst = unsafe { std::slice::from_raw_parts_mut(m, MAXATOMLEN_UTF8) };
-                set_array_str(dst, &func)?;
+                func.write_array(dst);
                 (m, 1)
             };
             out.arity = *arity as c_long;
@@ -776,11 +994,13 @@ pub unsafe extern "C" fn ei_decode_ei_term(
                 })
             }
             tag::ATOM_EXT | tag::ATOM_UTF8_EXT | tag::SMALL_ATOM_EXT | tag::SMALL_ATOM_UTF8_EXT => {
-                let (text, _, _) = convert_atom(d.atom()?, MAXATOMLEN, enc::LATIN1)?;
+                let (text, _) = convert_atom(d.atom()?, MAXATOMLEN, enc::LATIN1)?;
                 Box::new(move |o| {
                     o.ei_type = tag::ATOM_EXT as c_char;
-                    // SAFETY: writing a plain array member of the union.
-                    set_array_str(unsafe { &mut o.value.atom_name }, &text)
+                    // SAFETY: writing a plain array member of the union,
+                    // larger than MAXATOMLEN.
+                    text.write_array(unsafe { &mut o.value.atom_name });
+                    Ok(())
                 })
             }
             tag::REFERENCE_EXT | tag::NEW_REFERENCE_EXT | tag::NEWER_REFERENCE_EXT => {
@@ -806,7 +1026,8 @@ pub unsafe extern "C" fn ei_decode_ei_term(
                 Box::new(move |o| {
                     o.ei_type = tag::PID_EXT as c_char;
                     // SAFETY: writing a plain struct member of the union.
-                    p.store(unsafe { &mut o.value.pid })
+                    p.store(unsafe { &mut o.value.pid });
+                    Ok(())
                 })
             }
             tag::SMALL_TUPLE_EXT | tag::LARGE_TUPLE_EXT => {
