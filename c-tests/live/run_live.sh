@@ -2,20 +2,21 @@
 # Driver of one live test (see README.md):
 #
 #   run_live.sh --bin LIVE_BINARY --otp-bin OTP_BIN --beam-dir DIR \
-#               [--longnames] [--ticktime SECONDS] [--no-node] TEST
+#               [--longnames] [--ticktime SECONDS] [--no-node] [--valgrind V] TEST
 #
 # Starts its own epmd on a free loopback port and one Erlang node (unique
 # name and cookie, ei_live_peer started, fixed distribution port), runs
 # `LIVE_BINARY TEST` with LIVE_* describing the node, stops everything it
 # started, and exits with the C program's status.  --no-node: no epmd and
-# no node (the test brings its own peers).
+# no node (the test brings its own peers).  --valgrind V: run the program
+# under valgrind V (memcheck; any error or definite leak fails the test).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/live.sh
 source "$here/../../scripts/live.sh"
 
-bin="" otp_bin="" beam_dir="" longnames=0 ticktime="" no_node=0
+bin="" otp_bin="" beam_dir="" longnames=0 ticktime="" no_node=0 valgrind=""
 while [ $# -gt 0 ]; do
     case $1 in
         --bin) bin=$2; shift 2 ;;
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
         --longnames) longnames=1; shift ;;
         --ticktime) ticktime=$2; shift 2 ;;
         --no-node) no_node=1; shift ;;
+        --valgrind) valgrind=$2; shift 2 ;;
         --) shift; break ;;
         -*) echo "run_live.sh: unknown option $1" >&2; exit 2 ;;
         *) break ;;
@@ -111,7 +113,12 @@ if [ "$no_node" -eq 0 ]; then
 fi
 
 # The C program has its own watchdogs; this is the last resort.
-timeout -k 5 110 "$bin" "$test_name" &
+wrap=()
+if [ -n "$valgrind" ]; then
+    wrap=("$valgrind" --error-exitcode=99 --leak-check=full
+          --errors-for-leak-kinds=definite --track-origins=yes -q)
+fi
+timeout -k 5 110 ${wrap[@]+"${wrap[@]}"} "$bin" "$test_name" &
 child=$!
 LIVE_PIDS+=("$child")
 wait "$child"
