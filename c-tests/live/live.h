@@ -184,5 +184,6 @@ int t_threads(void);
 int t_trace(void);
 int t_identity(void);
 int t_faults(void);
+int t_epmdbad(void);
 
 #endif

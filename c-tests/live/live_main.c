@@ -26,6 +26,7 @@ static const struct {
     {"faults", t_faults, 1},
     {"noepmd", t_noepmd, 0},
     {"hostile", t_hostile, 0},
+    {"epmdbad", t_epmdbad, 0},
 };
 
 int main(int argc, char **argv)
