@@ -108,6 +108,36 @@ fn accepts_a_version_5_initiator_with_complement() {
     assert_eq!(peer.flags & flags::V4_NC, flags::V4_NC);
 }
 
+#[test]
+fn an_alive_status_is_answered_true_and_the_handshake_goes_on() {
+    // A scripted acceptor that still has a connection from our name.
+    let (a, mut b) = pair();
+    let acceptor = thread::spawn(move || {
+        let name = get(&mut b);
+        assert_eq!(name[0], b'N');
+        put(&mut b, b"salive");
+        assert_eq!(get(&mut b), b"strue", "the initiator did not answer true");
+        let mut ch = vec![b'N'];
+        ch.extend_from_slice(&flags::ADVERTISED.to_be_bytes());
+        ch.extend_from_slice(&99u32.to_be_bytes());
+        ch.extend_from_slice(&5u32.to_be_bytes());
+        ch.extend_from_slice(&13u16.to_be_bytes());
+        ch.extend_from_slice(b"old@localhost");
+        put(&mut b, &ch);
+        let reply = get(&mut b);
+        assert_eq!(reply[0], b'r');
+        assert_eq!(&reply[5..21], &digest(99, b"secret"));
+        let my_challenge = u32::from_be_bytes(reply[1..5].try_into().unwrap());
+        let mut ack = vec![b'a'];
+        ack.extend_from_slice(&digest(my_challenge, b"secret"));
+        put(&mut b, &ack);
+    });
+    let mut t = TcpTransport::new(a).unwrap();
+    let peer = handshake::initiate(&mut t, &local("a@localhost", b"secret"), soon()).unwrap();
+    assert_eq!(peer.name, "old@localhost");
+    acceptor.join().unwrap();
+}
+
 /// A scripted initiator that follows the protocol for `steps` messages and
 /// then does `end`.
 fn hostile_initiator(steps: usize, end: &'static [u8]) -> Result<handshake::Peer, Error> {

@@ -245,6 +245,16 @@ pub fn initiate<T: Transport + ?Sized>(
         let name = f.name(len)?;
         let creation = f.u32()?;
         assigned = Some((name, creation));
+    } else if status == b"alive" {
+        // The peer still has a connection from a node of our name: one that
+        // broke without the peer noticing yet, as when a C node reconnects
+        // at once. Tell it to drop that one and go on (distribution
+        // protocol, step 3B); libei gives up here instead.
+        trace::log(
+            3,
+            format_args!("-> SEND_STATUS true (replacing the old connection)"),
+        );
+        send_msg(t, hdr, b's', &[b"true"], deadline)?;
     } else if status != b"ok" && status != b"ok_simultaneous" {
         return Err(Error::Refused(String::from_utf8_lossy(status).into_owned()));
     }
