@@ -360,7 +360,7 @@ pub fn bitstring<S: Sink + ?Sized>(
 }
 
 /// A pid as `NEW_PID_EXT`; `node` is UTF-8.
-#[inline]
+#[inline(always)]
 pub fn pid<S: Sink + ?Sized>(
     s: &mut S,
     node: &[u8],
@@ -369,8 +369,16 @@ pub fn pid<S: Sink + ?Sized>(
     creation: u32,
 ) -> Result<()> {
     atom::verify_utf8_atom(node)?;
-    s.put_u8(NEW_PID_EXT)?;
-    verified_utf8_atom(s, node)?;
+    let len = node.len();
+    if len >= 256 {
+        s.put_u8(NEW_PID_EXT)?;
+        verified_utf8_atom(s, node)?;
+    } else {
+        // The common case: the tag and the short atom header in one write.
+        s.reserve(3 + len + 12)?;
+        s.put(&[NEW_PID_EXT, SMALL_ATOM_UTF8_EXT, len as u8])?;
+        s.put(node)?;
+    }
     let mut b = [0u8; 12];
     b[0..4].copy_from_slice(&num.to_be_bytes());
     b[4..8].copy_from_slice(&serial.to_be_bytes());
@@ -397,7 +405,7 @@ pub fn port<S: Sink + ?Sized>(s: &mut S, node: &[u8], id: u64, creation: u32) ->
 
 /// A reference as `NEWER_REFERENCE_EXT` with `words` (at most 5); `node` is
 /// UTF-8.
-#[inline]
+#[inline(always)]
 pub fn reference<S: Sink + ?Sized>(
     s: &mut S,
     node: &[u8],
@@ -408,13 +416,30 @@ pub fn reference<S: Sink + ?Sized>(
         return Err(Error::InvalidArgument("reference has more than 5 words"));
     }
     atom::verify_utf8_atom(node)?;
-    s.put(&[NEWER_REFERENCE_EXT, 0, words.len() as u8])?;
-    verified_utf8_atom(s, node)?;
-    s.put(&creation.to_be_bytes())?;
-    for w in words {
-        s.put(&w.to_be_bytes())?;
+    let len = node.len();
+    if len >= 256 {
+        s.put(&[NEWER_REFERENCE_EXT, 0, words.len() as u8])?;
+        verified_utf8_atom(s, node)?;
+    } else {
+        // The common case: the tag, the length and the short atom header
+        // in one write.
+        s.reserve(5 + len + 4 + 4 * words.len())?;
+        s.put(&[
+            NEWER_REFERENCE_EXT,
+            0,
+            words.len() as u8,
+            SMALL_ATOM_UTF8_EXT,
+            len as u8,
+        ])?;
+        s.put(node)?;
     }
-    Ok(())
+    // The creation and the words in one write.
+    let mut b = [0u8; 4 + 4 * super::decode::MAX_REF_WORDS];
+    b[0..4].copy_from_slice(&creation.to_be_bytes());
+    for (i, w) in words.iter().enumerate() {
+        b[4 + 4 * i..8 + 4 * i].copy_from_slice(&w.to_be_bytes());
+    }
+    s.put(&b[..4 + 4 * words.len()])
 }
 
 /// A tuple header (`SMALL_TUPLE_EXT` up to 255 elements).

@@ -8,11 +8,12 @@
 
 use libc::{c_char, c_int, c_long, c_longlong, c_uint, c_ulong, c_ulonglong, c_void, size_t};
 
-use super::boundary::{arg, array_str, bytes, call, cstr, read_index, to_index};
+use super::boundary::{arg, array_str, bytes, cstr, guard, read_index, set_errno, to_index};
 use super::types::*;
-use super::xbuf::{x_encode, XSink};
-use crate::etf::atom::enc;
+use super::xbuf::{x_encode_retry, XFitSink};
+use crate::etf::atom::{self, enc};
 use crate::etf::encode::{self, Closure, Counter, Sink};
+use crate::etf::tag::SMALL_ATOM_UTF8_EXT;
 use crate::etf::{self, Error};
 
 /// The sink of the fixed-buffer encoders when `buf` is not NULL: writes at
@@ -86,26 +87,42 @@ pub(crate) unsafe fn encode_fixed(
     count: impl FnOnce(&mut Counter) -> etf::Result<()>,
     write: impl FnOnce(&mut RawSink) -> etf::Result<()>,
 ) -> c_int {
-    call(|| {
-        // SAFETY: the caller's contract.
-        let start = unsafe { read_index(index) }?;
-        let end = if buf.is_null() {
-            let mut c = Counter(start);
-            count(&mut c)?;
-            c.0
-        } else {
-            let mut s = RawSink {
-                buf: buf.cast(),
-                pos: start,
+    guard(|| {
+        let r = (|| {
+            // SAFETY: the caller's contract.
+            let start = unsafe { read_index(index) }?;
+            let end = if buf.is_null() {
+                let mut c = Counter(start);
+                count(&mut c)?;
+                c.0
+            } else {
+                let mut s = RawSink {
+                    buf: buf.cast(),
+                    pos: start,
+                };
+                write(&mut s)?;
+                s.pos
             };
-            write(&mut s)?;
-            s.pos
-        };
-        let end = to_index(end)?;
-        // SAFETY: checked non-NULL by read_index.
-        unsafe { *index = end };
-        Ok(0)
+            let end = to_index(end)?;
+            // SAFETY: checked non-NULL by read_index.
+            unsafe { *index = end };
+            Ok(())
+        })();
+        match r {
+            Ok(()) => 0,
+            Err(e) => failed(e),
+        }
     })
+}
+
+/// The failure of an encoder: sets `erl_errno` from `e`, returns -1. Out of
+/// line, so that the exports' common path keeps no error code in a saved
+/// register.
+#[cold]
+#[inline(never)]
+pub(crate) fn failed(e: Error) -> c_int {
+    set_errno(e.errno());
+    -1
 }
 
 /// `fixed!(buf, index, |s| encoder)`: [`encode_fixed`] with the encoder
@@ -142,14 +159,17 @@ fn atom_as<S: Sink + ?Sized>(s: &mut S, p: &[u8], from: erlang_char_encoding) ->
     encode::atom(s, p, from.0)
 }
 
+#[inline(always)]
 fn pid<S: Sink + ?Sized>(s: &mut S, p: &erlang_pid) -> etf::Result<()> {
     encode::pid(s, array_str(&p.node)?, p.num, p.serial, p.creation)
 }
 
+#[inline(always)]
 fn port<S: Sink + ?Sized>(s: &mut S, p: &erlang_port) -> etf::Result<()> {
     encode::port(s, array_str(&p.node)?, p.id, p.creation)
 }
 
+#[inline(always)]
 fn reference<S: Sink + ?Sized>(s: &mut S, p: &erlang_ref) -> etf::Result<()> {
     let n = usize::try_from(p.len)
         .ok()
@@ -312,10 +332,135 @@ pub unsafe extern "C" fn ei_encode_atom(
     index: *mut c_int,
     p: *const c_char,
 ) -> c_int {
+    // Fast path: ASCII text of up to 16 bytes into a buffer is the same in
+    // UTF-8 and gets the short form. The text is measured, copied and
+    // checked in one pass, without a call, so that this path saves no
+    // registers. Whatever else it meets is a tail call to a general path
+    // that rewrites every byte written here: the bytes copied lie within
+    // the encoding of any Latin-1 text that begins with them (at least 2 +
+    // 16 bytes for longer text), which the caller sized the buffer for, and
+    // Latin-1 text cannot fail to encode.
+    // SAFETY: the caller's contract; the index is checked before writing.
+    unsafe {
+        if buf.is_null() || index.is_null() || p.is_null() {
+            return encode_atom_general(buf, index, p);
+        }
+        // A negative index is 2^31 or more here.
+        let start = *index as u32 as usize;
+        if start > c_int::MAX as usize - (2 + 16) {
+            return encode_atom_general(buf, index, p);
+        }
+        let dst = buf.cast::<u8>().add(start);
+        let src = p.cast::<u8>();
+        let mut n = 0;
+        let mut bits = 0u8;
+        loop {
+            let c = *src.add(n);
+            if c == 0 {
+                break;
+            }
+            if n == 16 {
+                return encode_atom_long(buf, index, p);
+            }
+            *dst.add(2 + n) = c;
+            bits |= c;
+            n += 1;
+        }
+        if bits >= 0x80 {
+            return encode_atom_general(buf, index, p);
+        }
+        dst.write(SMALL_ATOM_UTF8_EXT);
+        dst.add(1).write(n as u8);
+        *index = (start + 2 + n) as c_int;
+        0
+    }
+}
+
+/// [`ei_encode_atom`] for text of more than 16 bytes: the fast path up to
+/// 127 bytes, else the general one.
+///
+/// # Safety
+/// As [`ei_encode_atom`], with none of the pointers NULL.
+#[inline(never)]
+unsafe extern "C" fn encode_atom_long(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const c_char,
+) -> c_int {
+    // SAFETY: as in ei_encode_atom.
+    unsafe {
+        let n = libc::strlen(p);
+        let (start, end) = short_atom_span(*index, n);
+        if n < 128 && end <= c_int::MAX as usize {
+            let dst = buf.cast::<u8>().add(start);
+            if copy_ascii_long(p.cast(), dst.add(2), n) {
+                dst.write(SMALL_ATOM_UTF8_EXT);
+                dst.add(1).write(n as u8);
+                *index = end as c_int;
+                return 0;
+            }
+        }
+        encode_atom_general(buf, index, p)
+    }
+}
+
+/// [`ei_encode_atom`] for any arguments.
+///
+/// # Safety
+/// As [`ei_encode_atom`].
+#[inline(never)]
+unsafe extern "C" fn encode_atom_general(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const c_char,
+) -> c_int {
     unsafe {
         fixed!(buf, index, |s| {
             encode::atom(s, truncated(cstr(p)?), enc::LATIN1)
         })
+    }
+}
+
+/// Where a short-form atom of `n` bytes at index `index` starts and ends.
+/// A negative index becomes a start of 2^31 or more, so that the end is
+/// beyond `c_int::MAX`, which the caller checks before writing anything.
+#[inline(always)]
+fn short_atom_span(index: c_int, n: usize) -> (usize, usize) {
+    let start = index as u32 as usize;
+    (start, start + 2 + n)
+}
+
+/// Whether an atom's text of `n` bytes may take the fast path from
+/// encoding `from`: valid in it, and (from Latin-1 or ASCII) under 128
+/// bytes, so that it gets the short form as in libei. `n` is at most 255.
+#[inline(always)]
+fn fast_atom_text(text: &[u8], from: erlang_char_encoding) -> bool {
+    match from.0 {
+        enc::UTF8 => atom::utf8_valid(text),
+        enc::LATIN1 | enc::ASCII => text.len() < 128 && atom::is_ascii(text),
+        _ => false,
+    }
+}
+
+/// Copies `n` (more than 8) bytes from `src` to `dst`, which do not
+/// overlap, and tells whether they were all ASCII.
+///
+/// # Safety
+/// `src` is valid for reads and `dst` for writes of `n` bytes.
+#[inline(always)]
+unsafe fn copy_ascii_long(src: *const u8, dst: *mut u8, n: usize) -> bool {
+    // SAFETY: every access is within the `n` bytes of `src` or `dst`.
+    unsafe {
+        let mut acc = src.add(n - 8).cast::<u64>().read_unaligned();
+        dst.add(n - 8).cast::<u64>().write_unaligned(acc);
+        let mut i = 0;
+        while i + 8 < n {
+            let w = src.add(i).cast::<u64>().read_unaligned();
+            dst.add(i).cast::<u64>().write_unaligned(w);
+            acc |= w;
+            i += 8;
+        }
+        acc & 0x8080_8080_8080_8080 == 0
     }
 }
 
@@ -343,6 +488,58 @@ pub unsafe extern "C" fn ei_encode_atom_as(
     p: *const c_char,
     from: erlang_char_encoding,
     _to: erlang_char_encoding,
+) -> c_int {
+    // Fast path: UTF-8 text of at most 255 bytes (the short form) into a
+    // buffer; the others are tail calls.
+    // SAFETY: the caller's contract.
+    unsafe {
+        if from.0 == enc::UTF8 && !buf.is_null() && !index.is_null() && !p.is_null() {
+            return encode_atom_utf8(buf, index, p);
+        }
+        encode_atom_as_general(buf, index, p, from)
+    }
+}
+
+/// [`ei_encode_atom_as`] from UTF-8, none of the pointers NULL.
+///
+/// # Safety
+/// As [`ei_encode_atom_as`].
+#[inline(never)]
+unsafe extern "C" fn encode_atom_utf8(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const c_char,
+) -> c_int {
+    // SAFETY: the caller's contract; the index and the text are checked
+    // before anything is written.
+    unsafe {
+        let n = libc::strlen(p);
+        let (start, end) = short_atom_span(*index, n);
+        if n <= atom::MAX_ATOM_CHARS && end <= c_int::MAX as usize {
+            let text = std::slice::from_raw_parts(p.cast::<u8>(), n);
+            if atom::utf8_valid(text) {
+                let dst = buf.cast::<u8>().add(start);
+                dst.write(SMALL_ATOM_UTF8_EXT);
+                dst.add(1).write(n as u8);
+                copy_to(text, dst.add(2));
+                *index = end as c_int;
+                return 0;
+            }
+        }
+        encode_atom_as_general(buf, index, p, erlang_char_encoding(enc::UTF8))
+    }
+}
+
+/// [`ei_encode_atom_as`] for any arguments.
+///
+/// # Safety
+/// As [`ei_encode_atom_as`].
+#[inline(never)]
+unsafe extern "C" fn encode_atom_as_general(
+    buf: *mut c_char,
+    index: *mut c_int,
+    p: *const c_char,
+    from: erlang_char_encoding,
 ) -> c_int {
     unsafe { fixed!(buf, index, |s| atom_as(s, cstr(p)?, from)) }
 }
@@ -515,55 +712,55 @@ pub unsafe extern "C" fn ei_encode_big(
 /// Appends the version byte.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_version(x: *mut ei_x_buff) -> c_int {
-    unsafe { x_encode(x, |s| encode::version(s)) }
+    unsafe { x_encode_retry(x, encode::version::<XFitSink>) }
 }
 
 /// Appends a `long`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_long(x: *mut ei_x_buff, n: c_long) -> c_int {
-    unsafe { x_encode(x, |s| encode::long(s, i64::from(n))) }
+    unsafe { x_encode_retry(x, move |s| encode::long(s, i64::from(n))) }
 }
 
 /// Appends an `unsigned long`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_ulong(x: *mut ei_x_buff, n: c_ulong) -> c_int {
-    unsafe { x_encode(x, |s| encode::ulong(s, u64::from(n))) }
+    unsafe { x_encode_retry(x, move |s| encode::ulong(s, u64::from(n))) }
 }
 
 /// Appends a `long long`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_longlong(x: *mut ei_x_buff, n: c_longlong) -> c_int {
-    unsafe { x_encode(x, |s| encode::long(s, n)) }
+    unsafe { x_encode_retry(x, move |s| encode::long(s, n)) }
 }
 
 /// Appends an `unsigned long long`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_ulonglong(x: *mut ei_x_buff, n: c_ulonglong) -> c_int {
-    unsafe { x_encode(x, |s| encode::ulong(s, n)) }
+    unsafe { x_encode_retry(x, move |s| encode::ulong(s, n)) }
 }
 
 /// Appends a double; NaN and infinities fail.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_double(x: *mut ei_x_buff, dbl: f64) -> c_int {
-    unsafe { x_encode(x, |s| encode::double(s, dbl)) }
+    unsafe { x_encode_retry(x, move |s| encode::double(s, dbl)) }
 }
 
 /// Appends `true` (p != 0) or `false`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_boolean(x: *mut ei_x_buff, p: c_int) -> c_int {
-    unsafe { x_encode(x, |s| encode::boolean(s, p != 0)) }
+    unsafe { x_encode_retry(x, move |s| encode::boolean(s, p != 0)) }
 }
 
 /// Appends a char as a small integer.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_char(x: *mut ei_x_buff, p: c_char) -> c_int {
-    unsafe { x_encode(x, |s| encode::char(s, p as u8)) }
+    unsafe { x_encode_retry(x, move |s| encode::char(s, p as u8)) }
 }
 
 /// Appends a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_string(x: *mut ei_x_buff, s: *const c_char) -> c_int {
-    unsafe { x_encode(x, |o| encode::string(o, cstr(s)?)) }
+    unsafe { x_encode_retry(x, move |o| encode::string(o, cstr(s)?)) }
 }
 
 /// Appends `len` bytes as a string.
@@ -574,7 +771,7 @@ pub unsafe extern "C" fn ei_x_encode_string_len(
     len: c_int,
 ) -> c_int {
     unsafe {
-        x_encode(x, |o| {
+        x_encode_retry(x, move |o| {
             encode::string(o, bytes(s, self::len(len as c_long)?)?)
         })
     }
@@ -583,7 +780,62 @@ pub unsafe extern "C" fn ei_x_encode_string_len(
 /// Appends a Latin-1 atom (up to 255 characters).
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_atom(x: *mut ei_x_buff, s: *const c_char) -> c_int {
-    unsafe { x_encode(x, |o| encode::atom(o, cstr(s)?, enc::LATIN1)) }
+    // Fast path, as in ei_encode_atom: ASCII text of up to 16 bytes,
+    // measured, copied and checked in one pass, when 2 + 16 bytes are free.
+    // SAFETY: the caller's contract; the room is checked before writing.
+    unsafe {
+        let Some(xr) = x.as_mut() else {
+            return x_encode_atom_latin1(x, s);
+        };
+        if s.is_null() || xr.buff.is_null() {
+            return x_encode_atom_latin1(x, s);
+        }
+        // A negative index is 2^31 or more here.
+        let start = xr.index as u32 as usize;
+        if (start + 2 + 16) as i64 > i64::from(xr.buffsz) {
+            return x_encode_atom_latin1(x, s);
+        }
+        let dst = xr.buff.cast::<u8>().add(start);
+        let src = s.cast::<u8>();
+        let mut n = 0;
+        let mut bits = 0u8;
+        loop {
+            let c = *src.add(n);
+            if c == 0 {
+                break;
+            }
+            if n == 16 {
+                return x_encode_atom_latin1(x, s);
+            }
+            *dst.add(2 + n) = c;
+            bits |= c;
+            n += 1;
+        }
+        if bits >= 0x80 {
+            return x_encode_atom_latin1(x, s);
+        }
+        dst.write(SMALL_ATOM_UTF8_EXT);
+        dst.add(1).write(n as u8);
+        xr.index = (start + 2 + n) as c_int;
+        0
+    }
+}
+
+/// [`ei_x_encode_atom`] past its fast path: the fast path of the other
+/// atom encoders (any length), else the general one, which rewrites the
+/// bytes the fast path may have copied.
+///
+/// # Safety
+/// As [`ei_x_encode_atom`].
+#[inline(never)]
+unsafe extern "C" fn x_encode_atom_latin1(x: *mut ei_x_buff, s: *const c_char) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if x_atom_fast(x, s, erlang_char_encoding(enc::LATIN1)) {
+            return 0;
+        }
+        x_encode_atom_general(x, s, erlang_char_encoding(enc::LATIN1))
+    }
 }
 
 /// Appends an atom in encoding `from`.
@@ -594,7 +846,61 @@ pub unsafe extern "C" fn ei_x_encode_atom_as(
     from: erlang_char_encoding,
     _to: erlang_char_encoding,
 ) -> c_int {
-    unsafe { x_encode(x, |o| atom_as(o, cstr(s)?, from)) }
+    // SAFETY: the caller's contract.
+    unsafe {
+        if x_atom_fast(x, s, from) {
+            return 0;
+        }
+        x_encode_atom_general(x, s, from)
+    }
+}
+
+/// The fast path of the `ei_x` atom encoders: valid text of at most 255
+/// bytes that gets the short form and fits in the buffer as it is. Returns
+/// false, having changed nothing, for anything else.
+///
+/// # Safety
+/// `x` is NULL or a valid `ei_x_buff`; `s` is NULL or a C string.
+#[inline(always)]
+unsafe fn x_atom_fast(x: *mut ei_x_buff, s: *const c_char, from: erlang_char_encoding) -> bool {
+    // SAFETY: the caller's contract; the end is checked against the
+    // buffer's size (at most c_int::MAX) before writing.
+    unsafe {
+        let Some(x) = x.as_mut() else {
+            return false;
+        };
+        if s.is_null() || x.buff.is_null() {
+            return false;
+        }
+        let n = libc::strlen(s);
+        let (start, end) = short_atom_span(x.index, n);
+        if n > atom::MAX_ATOM_CHARS || end as i64 > i64::from(x.buffsz) {
+            return false;
+        }
+        let text = std::slice::from_raw_parts(s.cast::<u8>(), n);
+        if !fast_atom_text(text, from) {
+            return false;
+        }
+        let dst = x.buff.cast::<u8>().add(start);
+        dst.write(SMALL_ATOM_UTF8_EXT);
+        dst.add(1).write(n as u8);
+        copy_to(text, dst.add(2));
+        x.index = end as c_int;
+        true
+    }
+}
+
+/// The `ei_x` atom encoders for any arguments.
+///
+/// # Safety
+/// As [`ei_x_encode_atom_as`].
+#[inline(never)]
+unsafe extern "C" fn x_encode_atom_general(
+    x: *mut ei_x_buff,
+    s: *const c_char,
+    from: erlang_char_encoding,
+) -> c_int {
+    unsafe { x_encode_retry(x, move |o| atom_as(o, cstr(s)?, from)) }
 }
 
 /// Appends `len` Latin-1 characters as an atom.
@@ -605,7 +911,7 @@ pub unsafe extern "C" fn ei_x_encode_atom_len(
     len: c_int,
 ) -> c_int {
     unsafe {
-        x_encode(x, |o| {
+        x_encode_retry(x, move |o| {
             encode::atom(o, bytes(s, self::len(len as c_long)?)?, enc::LATIN1)
         })
     }
@@ -621,7 +927,7 @@ pub unsafe extern "C" fn ei_x_encode_atom_len_as(
     _to: erlang_char_encoding,
 ) -> c_int {
     unsafe {
-        x_encode(x, |o| {
+        x_encode_retry(x, move |o| {
             atom_as(o, bytes(s, self::len(len as c_long)?)?, from)
         })
     }
@@ -635,7 +941,7 @@ pub unsafe extern "C" fn ei_x_encode_binary(
     len: c_int,
 ) -> c_int {
     unsafe {
-        x_encode(x, |o| {
+        x_encode_retry(x, move |o| {
             encode::binary(o, bytes(s.cast(), self::len(len as c_long)?)?)
         })
     }
@@ -649,67 +955,271 @@ pub unsafe extern "C" fn ei_x_encode_bitstring(
     bitoffs: size_t,
     bits: size_t,
 ) -> c_int {
-    unsafe { x_encode(x, |o: &mut XSink| bitstring(o, p, bitoffs, bits)) }
+    unsafe { x_encode_retry(x, move |o: &mut XFitSink| bitstring(o, p, bitoffs, bits)) }
 }
 
 /// Appends a pid.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_pid(x: *mut ei_x_buff, p: *const erlang_pid) -> c_int {
-    unsafe { x_encode(x, |o| pid(o, arg(p)?)) }
+    unsafe { x_encode_retry(x, move |o| pid(o, arg(p)?)) }
 }
 
 /// Appends a fun.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_fun(x: *mut ei_x_buff, fun: *const erlang_fun) -> c_int {
-    unsafe { x_encode(x, |o| self::fun(o, arg(fun)?)) }
+    unsafe { x_encode_retry(x, move |o| self::fun(o, arg(fun)?)) }
 }
 
 /// Appends a port.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_port(x: *mut ei_x_buff, p: *const erlang_port) -> c_int {
-    unsafe { x_encode(x, |o| port(o, arg(p)?)) }
+    unsafe { x_encode_retry(x, move |o| port(o, arg(p)?)) }
 }
 
 /// Appends a reference.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_ref(x: *mut ei_x_buff, p: *const erlang_ref) -> c_int {
-    unsafe { x_encode(x, |o| reference(o, arg(p)?)) }
+    unsafe { x_encode_retry(x, move |o| reference(o, arg(p)?)) }
 }
 
 /// Appends a trace token.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_trace(x: *mut ei_x_buff, p: *const erlang_trace) -> c_int {
-    unsafe { x_encode(x, |o| trace(o, arg(p)?)) }
+    unsafe { x_encode_retry(x, move |o| trace(o, arg(p)?)) }
 }
 
 /// Appends a tuple header.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_tuple_header(x: *mut ei_x_buff, n: c_long) -> c_int {
-    unsafe { x_encode(x, |o| encode::tuple_header(o, arity(n)?)) }
+    unsafe { x_encode_retry(x, move |o| encode::tuple_header(o, arity(n)?)) }
 }
 
 /// Appends a list header (`[]` when n is 0).
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_list_header(x: *mut ei_x_buff, n: c_long) -> c_int {
-    unsafe { x_encode(x, |o| encode::list_header(o, arity(n)?)) }
+    unsafe { x_encode_retry(x, move |o| encode::list_header(o, arity(n)?)) }
 }
 
 /// Appends the empty list.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_empty_list(x: *mut ei_x_buff) -> c_int {
-    unsafe { x_encode(x, |s| encode::empty_list(s)) }
+    unsafe { x_encode_retry(x, encode::empty_list::<XFitSink>) }
 }
 
 /// Appends a map header.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_map_header(x: *mut ei_x_buff, n: c_long) -> c_int {
-    unsafe { x_encode(x, |o| encode::map_header(o, arity(n)?)) }
+    unsafe { x_encode_retry(x, move |o| encode::map_header(o, arity(n)?)) }
 }
 
 /// Appends an `erlang_big`.
 #[no_mangle]
 pub unsafe extern "C" fn ei_x_encode_big(x: *mut ei_x_buff, big: *mut erlang_big) -> c_int {
-    unsafe { x_encode(x, |o| self::big(o, arg(big)?)) }
+    unsafe { x_encode_retry(x, move |o| self::big(o, arg(big)?)) }
 }
 
 const _: () = assert!(std::mem::size_of::<c_uint>() == 4);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::xbuf::{ei_x_free, ei_x_new};
+
+    fn errno() -> c_int {
+        // SAFETY: the calling thread's erl_errno.
+        unsafe { *crate::ffi::boundary::__erl_errno_place() }
+    }
+
+    /// What the general encoder makes of `text` from `from`, or its errno.
+    fn reference(text: &[u8], from: i32, truncate: bool) -> Result<Vec<u8>, c_int> {
+        let t = if truncate { truncated(text) } else { text };
+        let mut v = Vec::new();
+        encode::atom(&mut v, t, from).map_err(Error::errno)?;
+        Ok(v)
+    }
+
+    fn texts() -> Vec<Vec<u8>> {
+        let mut texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"x".to_vec(),
+            b"ok".to_vec(),
+            "héllo".as_bytes().to_vec(),
+            "wörld_ünïcode".as_bytes().to_vec(),
+            "Ærøskøbing".as_bytes().to_vec(),
+            "λx€𝄞".as_bytes().to_vec(),
+            vec![0xe9, b'a'],
+            vec![0xc3],
+            vec![b'a', 0xc3],
+            vec![0xc0, 0x80],
+            vec![0xed, 0xa0, 0x80],
+            vec![0xf4, 0x90, 0x80, 0x80],
+            vec![0xe2, 0x82],
+        ];
+        for n in [3, 4, 7, 8, 9, 15, 16, 17, 24, 127, 128, 255, 256, 300] {
+            texts.push(vec![b'a'; n]);
+            texts.push("é".repeat(n / 2).into_bytes());
+            texts.push("€".repeat(n / 3).into_bytes());
+            for at in [0, n / 2, n - 1] {
+                let mut v = vec![b'a'; n];
+                v[at] = 0xe9;
+                texts.push(v);
+            }
+        }
+        texts
+    }
+
+    /// Every atom encoder, into a buffer, a counted pass and an ei_x_buff
+    /// (roomy, and nearly full so that it grows), agrees with the general
+    /// encoder: bytes, index, return code and erl_errno, and the index does
+    /// not move on failure.
+    #[test]
+    fn atom_exports_agree_with_the_general_encoder() {
+        for t in texts() {
+            let c = std::ffi::CString::new(t.clone()).unwrap();
+            for from in [0, enc::ASCII, enc::LATIN1, enc::UTF8, 8] {
+                let as_latin1 = from == enc::LATIN1;
+                let cases: Vec<(bool, Result<Vec<u8>, c_int>)> = if as_latin1 {
+                    vec![
+                        (true, reference(&t, from, true)),
+                        (false, reference(&t, from, false)),
+                    ]
+                } else {
+                    vec![(false, reference(&t, from, false))]
+                };
+                for (plain, want) in cases {
+                    let call = |buf: *mut c_char, index: *mut c_int| unsafe {
+                        if plain {
+                            ei_encode_atom(buf, index, c.as_ptr())
+                        } else {
+                            let f = erlang_char_encoding(from);
+                            ei_encode_atom_as(buf, index, c.as_ptr(), f, f)
+                        }
+                    };
+                    for start in [0usize, 5] {
+                        let mut buf = vec![0xAAu8; start + 1200];
+                        let mut index = start as c_int;
+                        let r = call(buf.as_mut_ptr().cast(), &mut index);
+                        let mut count = start as c_int;
+                        let rc = call(std::ptr::null_mut(), &mut count);
+                        match &want {
+                            Ok(v) => {
+                                assert_eq!((r, rc), (0, 0), "{t:?} {from} {plain}");
+                                assert_eq!(index as usize, start + v.len());
+                                assert_eq!(count, index);
+                                assert_eq!(&buf[start..index as usize], &v[..], "{t:?} {from}");
+                            }
+                            Err(e) => {
+                                assert_eq!((r, rc), (-1, -1), "{t:?} {from} {plain}");
+                                assert_eq!(errno(), *e);
+                                assert_eq!((index, count), (start as c_int, start as c_int));
+                            }
+                        }
+                    }
+                    let mut bad = -1;
+                    assert_eq!(call(vec![0u8; 600].as_mut_ptr().cast(), &mut bad), -1);
+                    assert_eq!(bad, -1);
+                    let mut huge = c_int::MAX - 1;
+                    let r = call(std::ptr::null_mut(), &mut huge);
+                    assert_eq!(huge, c_int::MAX - 1);
+                    if want.is_ok() {
+                        assert_eq!((r, errno()), (-1, libc::EMSGSIZE), "{t:?}");
+                    }
+                    // ei_x: ei_x_encode_atom does not truncate.
+                    let want_x = if plain {
+                        reference(&t, from, false)
+                    } else {
+                        want.clone()
+                    };
+                    for fill in [0usize, 1000, 1020, 1023] {
+                        let mut x = ei_x_buff {
+                            buff: std::ptr::null_mut(),
+                            buffsz: 0,
+                            index: 0,
+                        };
+                        unsafe {
+                            assert_eq!(ei_x_new(&mut x), 0);
+                            std::ptr::write_bytes(x.buff, 7, fill);
+                            x.index = fill as c_int;
+                            let r = if plain {
+                                ei_x_encode_atom(&mut x, c.as_ptr())
+                            } else {
+                                let f = erlang_char_encoding(from);
+                                ei_x_encode_atom_as(&mut x, c.as_ptr(), f, f)
+                            };
+                            match &want_x {
+                                Ok(v) => {
+                                    assert_eq!(r, 0, "{t:?} {from} {plain} {fill}");
+                                    assert_eq!(x.index as usize, fill + v.len());
+                                    assert!(x.index <= x.buffsz);
+                                    let got = std::slice::from_raw_parts(
+                                        x.buff.cast::<u8>(),
+                                        x.index as usize,
+                                    );
+                                    assert!(got[..fill].iter().all(|&b| b == 7));
+                                    assert_eq!(&got[fill..], &v[..], "{t:?} {from} {fill}");
+                                }
+                                Err(e) => {
+                                    assert_eq!((r, errno()), (-1, *e), "{t:?} {from}");
+                                    assert_eq!(x.index as usize, fill);
+                                }
+                            }
+                            assert_eq!(ei_x_free(&mut x), 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An ei_x encoder whose term does not fit grows the buffer and runs
+    /// again; the result is what one write into a large buffer gives.
+    #[test]
+    fn x_encoders_grow_and_rerun() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();
+        for len in [0usize, 1, 16, 17, 1000, 1019, 1020, 1024, 2048, 5000] {
+            unsafe {
+                let mut x = ei_x_buff {
+                    buff: std::ptr::null_mut(),
+                    buffsz: 0,
+                    index: 0,
+                };
+                assert_eq!(ei_x_new(&mut x), 0);
+                assert_eq!(ei_x_encode_long(&mut x, -5), 0);
+                assert_eq!(
+                    ei_x_encode_binary(&mut x, data.as_ptr().cast(), len as c_int),
+                    0
+                );
+                assert_eq!(ei_x_encode_ulong(&mut x, u64::MAX as c_ulong), 0);
+                let mut want = Vec::new();
+                encode::long(&mut want, -5).unwrap();
+                encode::binary(&mut want, &data[..len]).unwrap();
+                encode::ulong(&mut want, u64::MAX).unwrap();
+                let got = std::slice::from_raw_parts(x.buff.cast::<u8>(), x.index as usize);
+                assert_eq!(got, &want[..]);
+                assert!(x.index <= x.buffsz);
+                // A failure after the buffer was too small leaves the index.
+                let before = x.index;
+                assert_eq!(ei_x_encode_binary(&mut x, data.as_ptr().cast(), -1), -1);
+                assert_eq!((x.index, errno()), (before, libc::EINVAL));
+                assert_eq!(ei_x_encode_double(&mut x, f64::NAN), -1);
+                assert_eq!(x.index, before);
+                assert_eq!(ei_x_free(&mut x), 0);
+            }
+        }
+        // A NULL buffer (after ei_x_free) is allocated on the first write.
+        unsafe {
+            let mut x = ei_x_buff {
+                buff: std::ptr::null_mut(),
+                buffsz: 0,
+                index: 0,
+            };
+            assert_eq!(ei_x_encode_atom(&mut x, c"ok".as_ptr()), 0);
+            assert_eq!(x.index, 4);
+            assert_eq!(ei_x_encode_long(&mut x, 1), 0);
+            assert_eq!(x.index, 6);
+            assert_eq!(ei_x_free(&mut x), 0);
+            assert_eq!(ei_x_encode_long(std::ptr::null_mut(), 1), -1);
+            assert_eq!(errno(), libc::EINVAL);
+        }
+    }
+}

@@ -3,14 +3,17 @@
 
 use libc::{c_char, c_int};
 
-use super::boundary::{arg, arg_mut, bytes, call, to_index};
-use super::encode::copy_to;
+use super::boundary::{arg, arg_mut, bytes, call, guard, to_index};
+use super::encode::{copy_to, failed};
 use super::types::ei_x_buff;
-use crate::etf::encode::{self, Sink};
+use crate::etf::encode::Sink;
+use crate::etf::tag::VERSION_MAGIC;
 use crate::etf::{self, Error};
 
-/// Initial capacity of a new `ei_x_buff`.
-const X_INITIAL: usize = 128;
+/// Initial capacity of a new `ei_x_buff` (libei's is 100 bytes; callers
+/// cannot rely on it). A typical message of up to 1 KiB then needs no
+/// `realloc`, and 1 KiB is still a fast size for malloc.
+const X_INITIAL: usize = 1024;
 
 /// Appends to an `ei_x_buff`, growing it geometrically. The buffer's
 /// `index` is updated by [`x_encode`] only when the whole encoding succeeded.
@@ -93,16 +96,156 @@ pub(crate) unsafe fn x_encode(
     x: *mut ei_x_buff,
     f: impl FnOnce(&mut XSink) -> etf::Result<()>,
 ) -> c_int {
-    call(|| {
-        // SAFETY: the caller's contract.
-        let x = unsafe { arg_mut(x) }?;
-        let pos = usize::try_from(x.index).map_err(|_| Error::InvalidArgument("negative index"))?;
-        let mut sink = XSink::new(x, pos);
-        f(&mut sink)?;
-        let end = to_index(sink.pos)?;
-        sink.x.index = end;
-        Ok(0)
+    guard(|| {
+        let r = (|| {
+            // SAFETY: the caller's contract.
+            let x = unsafe { arg_mut(x) }?;
+            let pos =
+                usize::try_from(x.index).map_err(|_| Error::InvalidArgument("negative index"))?;
+            let mut sink = XSink::new(x, pos);
+            f(&mut sink)?;
+            let end = to_index(sink.pos)?;
+            sink.x.index = end;
+            Ok(())
+        })();
+        match r {
+            Ok(()) => 0,
+            Err(e) => failed(e),
+        }
     })
+}
+
+/// The sink of [`x_encode_retry`]: appends to an `ei_x_buff` within its
+/// current size, and fails, noting the size it needed, when that is too
+/// small, so that the encoder's path holds no call to grow the buffer.
+pub(crate) struct XFitSink {
+    buf: *mut u8,
+    cap: usize,
+    pos: usize,
+    /// Set when the buffer was too small: the size needed (`None`: more
+    /// than memory can hold).
+    need: Option<Option<usize>>,
+}
+
+impl XFitSink {
+    #[inline(always)]
+    fn new(x: &ei_x_buff, pos: usize) -> Self {
+        let buf = x.buff.cast::<u8>();
+        let cap = if buf.is_null() {
+            0
+        } else {
+            usize::try_from(x.buffsz).unwrap_or(0)
+        };
+        XFitSink {
+            buf,
+            cap,
+            pos,
+            need: None,
+        }
+    }
+
+    #[inline(always)]
+    fn ensure(&mut self, extra: usize) -> etf::Result<()> {
+        match self.pos.checked_add(extra) {
+            Some(need) if need <= self.cap => Ok(()),
+            need => {
+                self.need = Some(need);
+                Err(Error::NoMemory)
+            }
+        }
+    }
+}
+
+impl Sink for XFitSink {
+    #[inline(always)]
+    fn put(&mut self, b: &[u8]) -> etf::Result<()> {
+        self.ensure(b.len())?;
+        // SAFETY: ensure() checked that b.len() bytes fit at pos.
+        unsafe { copy_to(b, self.buf.add(self.pos)) };
+        self.pos += b.len();
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn reserve(&mut self, n: usize) -> etf::Result<()> {
+        self.ensure(n)
+    }
+}
+
+/// Runs an encoder appending to `x`, as [`x_encode`] does, for encoders
+/// that can run again: the first run writes within the buffer as it is;
+/// if it does not fit, the buffer grows (geometrically, as with
+/// [`XSink`]) and the encoder runs again, out of line. The encoder is a
+/// `move` closure of plain values, so that passing it on costs nothing.
+///
+/// # Safety
+/// `x` is NULL or a valid `ei_x_buff` whose `buff` came from `malloc`.
+#[inline]
+pub(crate) unsafe fn x_encode_retry(
+    x: *mut ei_x_buff,
+    f: impl Fn(&mut XFitSink) -> etf::Result<()> + Copy,
+) -> c_int {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let Some(xr) = (unsafe { x.as_mut() }) else {
+            return failed(Error::InvalidArgument("NULL pointer"));
+        };
+        let Ok(pos) = usize::try_from(xr.index) else {
+            return failed(Error::InvalidArgument("negative index"));
+        };
+        let mut sink = XFitSink::new(xr, pos);
+        match f(&mut sink) {
+            Ok(()) => match to_index(sink.pos) {
+                Ok(end) => {
+                    xr.index = end;
+                    0
+                }
+                Err(e) => failed(e),
+            },
+            Err(e) => match sink.need {
+                // SAFETY: the caller's contract.
+                Some(need) => unsafe { x_encode_grown(x, need, f) },
+                None => failed(e),
+            },
+        }
+    })
+}
+
+/// The rest of [`x_encode_retry`] when the buffer was `need` bytes short:
+/// grows it and runs the encoder again, until it fits or fails.
+///
+/// # Safety
+/// As [`x_encode_retry`], with `x` not NULL and its index not negative.
+#[inline(never)]
+unsafe fn x_encode_grown(
+    x: *mut ei_x_buff,
+    mut need: Option<usize>,
+    f: impl Fn(&mut XFitSink) -> etf::Result<()>,
+) -> c_int {
+    // SAFETY: the caller's contract.
+    let x = unsafe { &mut *x };
+    let pos = x.index as usize;
+    loop {
+        if let Err(e) = grow(x, need) {
+            return failed(e);
+        }
+        let mut sink = XFitSink::new(x, pos);
+        match f(&mut sink) {
+            Ok(()) => {
+                return match to_index(sink.pos) {
+                    Ok(end) => {
+                        x.index = end;
+                        0
+                    }
+                    Err(e) => failed(e),
+                }
+            }
+            Err(e) => match sink.need {
+                Some(n) => need = n,
+                None => return failed(e),
+            },
+        }
+    }
 }
 
 /// Initialises `x` with an empty buffer. Returns 0, or -1 if memory is short.
@@ -138,8 +281,12 @@ pub unsafe extern "C" fn ei_x_new_with_version(x: *mut ei_x_buff) -> c_int {
     if unsafe { ei_x_new(x) } < 0 {
         return -1;
     }
-    // SAFETY: x was just initialised.
-    unsafe { x_encode(x, |s| encode::version(s)) }
+    // SAFETY: x was just initialised, with room for the version byte.
+    unsafe {
+        *(*x).buff = VERSION_MAGIC as c_char;
+        (*x).index = 1;
+    }
+    0
 }
 
 /// Frees `x`'s buffer and sets it to NULL. Returns -1 if it was NULL.
