@@ -1769,3 +1769,323 @@ pub unsafe extern "C" fn ei_decode_string(
         ei_decode_string_slow(buf, index, p)
     }
 }
+
+/// Every fast path against the general path it falls back to: same return
+/// value, index, outputs (byte for byte) and `erl_errno`, over the cases
+/// the fast paths take and those next to them.
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use crate::ffi::boundary::__erl_errno_place;
+
+    fn errno() -> c_int {
+        unsafe { *__erl_errno_place() }
+    }
+
+    fn set_errno(e: c_int) {
+        unsafe { *__erl_errno_place() = e };
+    }
+
+    fn small_atom(utf8: bool, name: &[u8]) -> Vec<u8> {
+        let mut v = vec![if utf8 {
+            tag::SMALL_ATOM_UTF8_EXT
+        } else {
+            tag::SMALL_ATOM_EXT
+        }];
+        v.push(name.len() as u8);
+        v.extend_from_slice(name);
+        v
+    }
+
+    /// Terms, each at offset 0 of its buffer.
+    fn terms() -> Vec<Vec<u8>> {
+        let mut t: Vec<Vec<u8>> = vec![
+            vec![tag::SMALL_INTEGER_EXT, 200],
+            vec![tag::INTEGER_EXT, 0x80, 0, 0, 1],
+            vec![tag::INTEGER_EXT, 0x7f, 0xff, 0xff, 0xff],
+            vec![
+                tag::NEW_FLOAT_EXT,
+                0x40,
+                0x09,
+                0x21,
+                0xfb,
+                0x54,
+                0x44,
+                0x2d,
+                0x18,
+            ],
+            vec![tag::NIL_EXT],
+            vec![tag::SMALL_TUPLE_EXT, 3],
+            vec![tag::SMALL_TUPLE_EXT, 0],
+            vec![tag::LARGE_TUPLE_EXT, 0, 0, 1, 0],
+            vec![tag::LIST_EXT, 0, 0, 0, 2],
+            vec![tag::LIST_EXT, 0x80, 0, 0, 0],
+            vec![tag::MAP_EXT, 0, 0, 0, 7],
+            vec![tag::MAP_EXT, 0xff, 0xff, 0xff, 0xff],
+            vec![tag::ATOM_EXT, 0, 2, b'o', b'k'],
+            vec![tag::ATOM_UTF8_EXT, 0, 2, b'o', b'k'],
+            small_atom(true, "héllo".as_bytes()),
+            small_atom(false, b"h\xe9llo"),
+            small_atom(true, "\u{1F600}".as_bytes()),
+            small_atom(true, b"\xff\xfe"),
+        ];
+        for n in [
+            0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 200, 255,
+        ] {
+            let name: Vec<u8> = (0..n).map(|k| b'a' + (k % 26) as u8).collect();
+            t.push(small_atom(true, &name));
+            t.push(small_atom(false, &name));
+            let mut s = vec![tag::STRING_EXT, 0, n as u8];
+            s.extend_from_slice(&name);
+            t.push(s);
+            let mut b = vec![tag::BINARY_EXT, 0, 0, 0, n as u8];
+            b.extend_from_slice(&name);
+            t.push(b);
+            // A pid and references on a node of that name.
+            for node in [small_atom(true, &name), small_atom(false, &name)] {
+                let mut p = vec![tag::NEW_PID_EXT];
+                p.extend_from_slice(&node);
+                p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]);
+                t.push(p);
+                for len in 0..=6u8 {
+                    let mut r = vec![tag::NEWER_REFERENCE_EXT, 0, len];
+                    r.extend_from_slice(&node);
+                    r.extend_from_slice(&[1, 2, 3, 4]);
+                    for w in 0..len {
+                        r.extend_from_slice(&[w, 0xA0, 0, w + 1]);
+                    }
+                    t.push(r);
+                }
+            }
+        }
+        for sign in [0u8, 1] {
+            for n in 0..=9usize {
+                for fill in [0u8, 0x7f, 0x80, 0xff] {
+                    let mut b = vec![tag::SMALL_BIG_EXT, n as u8, sign];
+                    b.extend(std::iter::repeat(fill).take(n));
+                    t.push(b.clone());
+                    if n > 0 {
+                        // 2^(8n-1) and neighbours.
+                        let l = b.len();
+                        b[l - 1] = 0x80;
+                        for d in &mut b[3..l - 1] {
+                            *d = 0;
+                        }
+                        t.push(b.clone());
+                        b[3] = 1;
+                        t.push(b);
+                    }
+                }
+            }
+        }
+        t
+    }
+
+    /// Calls `f` with a buffer holding `term` at offset 3, for several
+    /// indexes and a NULL buffer and index; `f` gets (buf, index ptr).
+    fn each_case(term: &[u8], mut f: impl FnMut(*const c_char, *mut c_int)) {
+        let mut buf = vec![0x55u8; 3];
+        buf.extend_from_slice(term);
+        // Room for the fast paths' loads, as a C caller's buffer would be.
+        buf.extend_from_slice(&[0; 16]);
+        for i in [3, -1, i32::MIN] {
+            let mut idx = i;
+            f(buf.as_ptr().cast(), &mut idx);
+        }
+        let mut idx = 3;
+        f(std::ptr::null(), &mut idx);
+        f(buf.as_ptr().cast(), std::ptr::null_mut());
+        // An index whose end does not fit an int.
+        if term.len() > 1 {
+            let mut idx = c_int::MAX - 1;
+            // Only the index is looked at before the end check fails for
+            // these: the term at the start of the buffer is what is read.
+            let base = buf.as_ptr().wrapping_sub((c_int::MAX - 1) as usize - 3);
+            f(base.cast(), &mut idx);
+        }
+    }
+
+    /// Runs `fast` and `slow` on one case, each with its own copy of the
+    /// outputs (`O`, filled with a pattern) and the index, and compares.
+    fn same<O: Copy>(
+        what: &str,
+        term: &[u8],
+        buf: *const c_char,
+        index: *mut c_int,
+        out: O,
+        call: impl Fn(bool, *const c_char, *mut c_int, *mut O) -> c_int,
+    ) {
+        let run = |fast: bool| {
+            let mut o = out;
+            let mut i = if index.is_null() {
+                0
+            } else {
+                unsafe { *index }
+            };
+            let ip = if index.is_null() {
+                std::ptr::null_mut()
+            } else {
+                &mut i as *mut c_int
+            };
+            set_errno(-77);
+            let r = call(fast, buf, ip, &mut o);
+            let bytes = unsafe {
+                std::slice::from_raw_parts((&o as *const O).cast::<u8>(), std::mem::size_of::<O>())
+            }
+            .to_vec();
+            (r, i, errno(), bytes)
+        };
+        let (a, b) = (run(true), run(false));
+        assert!(
+            a == b,
+            "{what} on {term:?}: fast {:?} slow {:?}",
+            (a.0, a.1, a.2),
+            (b.0, b.1, b.2)
+        );
+    }
+
+    #[test]
+    fn fast_paths_match_the_general_path() {
+        for term in terms() {
+            let t = &term[..];
+            each_case(t, |buf, idx| unsafe {
+                same(
+                    "get_type",
+                    t,
+                    buf,
+                    idx,
+                    [0xAAAA_AAAAu32 as c_int; 2],
+                    |f, b, i, o| {
+                        let (ty, sz) = ((*o).as_mut_ptr(), (*o).as_mut_ptr().add(1));
+                        if f {
+                            ei_get_type(b, i, ty, sz)
+                        } else {
+                            ei_get_type_slow(b, i, ty, sz)
+                        }
+                    },
+                );
+                same("get_type NULL", t, buf, idx, 0u8, |f, b, i, _| {
+                    let n = std::ptr::null_mut();
+                    if f {
+                        ei_get_type(b, i, n, n)
+                    } else {
+                        ei_get_type_slow(b, i, n, n)
+                    }
+                });
+                macro_rules! value {
+                    ($fast:ident, $slow:ident, $ty:ty) => {
+                        same(
+                            stringify!($fast),
+                            t,
+                            buf,
+                            idx,
+                            [0xAAu8; 16],
+                            |f, b, i, o| {
+                                let p = o.cast::<$ty>();
+                                if f {
+                                    $fast(b, i, p)
+                                } else {
+                                    $slow(b, i, p)
+                                }
+                            },
+                        );
+                        same(stringify!($fast), t, buf, idx, 0u8, |f, b, i, _| {
+                            let p = std::ptr::null_mut::<$ty>();
+                            if f {
+                                $fast(b, i, p)
+                            } else {
+                                $slow(b, i, p)
+                            }
+                        });
+                    };
+                }
+                value!(ei_decode_long, ei_decode_long_slow, c_long);
+                value!(ei_decode_ulong, ei_decode_ulong_slow, c_ulong);
+                value!(ei_decode_longlong, ei_decode_longlong_slow, c_longlong);
+                value!(ei_decode_ulonglong, ei_decode_ulonglong_slow, c_ulonglong);
+                value!(ei_decode_double, ei_decode_double_slow, f64);
+                value!(ei_decode_tuple_header, ei_decode_tuple_header_slow, c_int);
+                value!(ei_decode_list_header, ei_decode_list_header_slow, c_int);
+                value!(ei_decode_map_header, ei_decode_map_header_slow, c_int);
+                same("string", t, buf, idx, [0xAAu8; 300], |f, b, i, o| {
+                    let p = o.cast::<c_char>();
+                    if f {
+                        ei_decode_string(b, i, p)
+                    } else {
+                        ei_decode_string_slow(b, i, p)
+                    }
+                });
+                same("atom", t, buf, idx, [0xAAu8; MAXATOMLEN], |f, b, i, o| {
+                    let p = o.cast::<c_char>();
+                    if f {
+                        ei_decode_atom(b, i, p)
+                    } else {
+                        ei_decode_atom_slow(b, i, p)
+                    }
+                });
+                same("binary", t, buf, idx, [0xAAu8; 300], |f, b, i, o| {
+                    let (p, l) = (
+                        (*o).as_mut_ptr().cast::<c_void>(),
+                        (*o).as_mut_ptr().add(292).cast::<c_long>(),
+                    );
+                    if f {
+                        ei_decode_binary(b, i, p, l)
+                    } else {
+                        ei_decode_binary_slow(b, i, p, l)
+                    }
+                });
+                let pid: erlang_pid =
+                    std::mem::transmute([0xAAu8; std::mem::size_of::<erlang_pid>()]);
+                same("pid", t, buf, idx, pid, |f, b, i, o| {
+                    if f {
+                        ei_decode_pid(b, i, o)
+                    } else {
+                        ei_decode_pid_slow(b, i, o)
+                    }
+                });
+                let r: erlang_ref =
+                    std::mem::transmute([0xAAu8; std::mem::size_of::<erlang_ref>()]);
+                same("ref", t, buf, idx, r, |f, b, i, o| {
+                    if f {
+                        ei_decode_ref(b, i, o)
+                    } else {
+                        ei_decode_ref_slow(b, i, o)
+                    }
+                });
+                for destlen in [-1, 0, 1, 2, 3, 6, 33, 34, 255, 256, 1021] {
+                    for want in [
+                        0,
+                        enc::ASCII,
+                        enc::LATIN1,
+                        enc::UTF8,
+                        enc::LATIN1 | enc::UTF8,
+                        7,
+                    ] {
+                        for (with_was, with_result) in [(false, false), (true, false), (true, true)]
+                        {
+                            same("atom_as", t, buf, idx, [0xAAu8; 1040], |f, b, i, o| {
+                                let p = (*o).as_mut_ptr();
+                                let was = if with_was {
+                                    p.add(1024).cast()
+                                } else {
+                                    std::ptr::null_mut()
+                                };
+                                let res = if with_result {
+                                    p.add(1028).cast()
+                                } else {
+                                    std::ptr::null_mut()
+                                };
+                                let w = erlang_char_encoding(want);
+                                if f {
+                                    ei_decode_atom_as(b, i, p.cast(), destlen, w, was, res)
+                                } else {
+                                    atom_as_general(b, i, p.cast(), destlen, w, was, res)
+                                }
+                            });
+                        }
+                    }
+                }
+            });
+        }
+    }
+}
