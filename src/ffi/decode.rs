@@ -1311,10 +1311,13 @@ pub unsafe extern "C" fn ei_get_type(
         put(r#type, t as c_int);
         // Most common first (integers, floats, pids, then atoms and small
         // tuples): a chain of bit tests is shorter than a jump table.
+        // (One comparison with U8 tells None, U8 and wider apart.)
         let w = field as u8;
-        let n = if w == 0 {
-            0
-        } else if w & SizeField::U8 as u8 != 0 {
+        if w < SizeField::U8 as u8 {
+            put(size, 0);
+            return 0;
+        }
+        let n = if w == SizeField::U8 as u8 {
             *s.add(1) as u32
         } else if w & SizeField::U32 as u8 != 0 {
             be32(s, 1)
@@ -1325,6 +1328,16 @@ pub unsafe extern "C" fn ei_get_type(
         0
     }
 }
+
+/// For every tag byte: the encoding of a small atom with that tag
+/// (`ERLANG_LATIN1` for `SMALL_ATOM_EXT`, `ERLANG_UTF8` for
+/// `SMALL_ATOM_UTF8_EXT`), 0 for every other tag.
+static SMALL_ATOM_ENCODING: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[tag::SMALL_ATOM_EXT as usize] = enc::LATIN1 as u8;
+    t[tag::SMALL_ATOM_UTF8_EXT as usize] = enc::UTF8 as u8;
+    t
+};
 
 /// Decodes an atom into `p` (`destlen` bytes, NUL included) converted to
 /// `want` (ERLANG_ASCII, ERLANG_LATIN1, ERLANG_UTF8, or an or of them: any
@@ -1348,14 +1361,9 @@ pub unsafe extern "C" fn ei_decode_atom_as(
             let Some((s, i)) = term_at(buf, index) else {
                 break 'fast;
             };
-            let t = *s;
-            // SMALL_ATOM_EXT and SMALL_ATOM_UTF8_EXT differ in bit 2 only.
-            if t | 4 != tag::SMALL_ATOM_UTF8_EXT {
-                break 'fast;
-            }
-            // ERLANG_LATIN1 (2) or ERLANG_UTF8 (4); want == ERLANG_ASCII
-            // alone has no bit in common with either.
-            if want.0 & (((t & 4) >> 1) as c_int + enc::LATIN1) == 0 {
+            // One look-up tells a small atom and its encoding; want ==
+            // ERLANG_ASCII alone has no bit in common with either.
+            if want.0 & SMALL_ATOM_ENCODING[*s as usize] as c_int == 0 {
                 break 'fast;
             }
             let n = *s.add(1) as c_int;
@@ -1370,6 +1378,10 @@ pub unsafe extern "C" fn ei_decode_atom_as(
             // which spares the function a stack frame.
             *index = end;
             let t = std::ptr::read_volatile(s);
+            put(
+                was,
+                erlang_char_encoding(SMALL_ATOM_ENCODING[t as usize] as c_int),
+            );
             put(
                 was,
                 erlang_char_encoding(((t & 4) >> 1) as c_int + enc::LATIN1),
@@ -1523,19 +1535,22 @@ pub unsafe extern "C" fn ei_decode_ulonglong(
 ) -> c_int {
     unsafe {
         if let Some((s, i)) = term_at(buf, index) {
-            let (v, n) = match *s {
-                tag::SMALL_INTEGER_EXT => (*s.add(1) as u64, 2),
-                tag::INTEGER_EXT if *s.add(1) < 0x80 => (be32(s, 1) as u64, 5),
-                tag::SMALL_BIG_EXT => {
-                    let Some(m) = small_big_u64(s) else {
-                        return ei_decode_ulonglong_slow(buf, index, p);
-                    };
-                    if *s.add(2) != 0 {
-                        return out_of_range();
-                    }
-                    (m, 3 + *s.add(1) as c_int)
+            let t = *s;
+            // Bignums first, as in ei_decode_longlong.
+            let (v, n) = if t == tag::SMALL_BIG_EXT {
+                let Some(m) = small_big_u64(s) else {
+                    return ei_decode_ulonglong_slow(buf, index, p);
+                };
+                if *s.add(2) != 0 {
+                    return out_of_range();
                 }
-                _ => return ei_decode_ulonglong_slow(buf, index, p),
+                (m, 3 + *s.add(1) as c_int)
+            } else if t == tag::SMALL_INTEGER_EXT {
+                (*s.add(1) as u64, 2)
+            } else if t == tag::INTEGER_EXT && *s.add(1) < 0x80 {
+                (be32(s, 1) as u64, 5)
+            } else {
+                return ei_decode_ulonglong_slow(buf, index, p);
             };
             if let Some(end) = i.checked_add(n) {
                 put(p, v);
