@@ -268,8 +268,9 @@ unsafe fn decode_value<T>(
 }
 
 /// Reads the version byte (131).
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_version(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_version_slow(
     buf: *const c_char,
     index: *mut c_int,
     version: *mut c_int,
@@ -1785,6 +1786,27 @@ pub unsafe extern "C" fn ei_decode_string(
     }
 }
 
+/// Reads the version byte (131).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_version(
+    buf: *const c_char,
+    index: *mut c_int,
+    version: *mut c_int,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if *s == tag::VERSION_MAGIC {
+                if let Some(end) = i.checked_add(1) {
+                    put(version, tag::VERSION_MAGIC as c_int);
+                    *index = end;
+                    return 0;
+                }
+            }
+        }
+        ei_decode_version_slow(buf, index, version)
+    }
+}
+
 /// Every fast path against the general path it falls back to: same return
 /// value, index, outputs (byte for byte) and `erl_errno`, over the cases
 /// the fast paths take and those next to them.
@@ -1816,6 +1838,7 @@ mod fast_path_tests {
     fn terms() -> Vec<Vec<u8>> {
         let mut t: Vec<Vec<u8>> = vec![
             vec![tag::SMALL_INTEGER_EXT, 200],
+            vec![tag::VERSION_MAGIC],
             vec![tag::INTEGER_EXT, 0x80, 0, 0, 1],
             vec![tag::INTEGER_EXT, 0x7f, 0xff, 0xff, 0xff],
             vec![
@@ -2014,6 +2037,7 @@ mod fast_path_tests {
                         });
                     };
                 }
+                value!(ei_decode_version, ei_decode_version_slow, c_int);
                 value!(ei_decode_long, ei_decode_long_slow, c_long);
                 value!(ei_decode_ulong, ei_decode_ulong_slow, c_ulong);
                 value!(ei_decode_longlong, ei_decode_longlong_slow, c_longlong);
