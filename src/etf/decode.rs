@@ -965,17 +965,19 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
 }
 
 /// How the size `ei_get_type` reports follows a tag.
+/// (The values are the field's width in bytes, one bit each.)
 #[derive(Clone, Copy)]
-enum SizeField {
-    None,
-    U8,
-    U16,
-    U32,
+#[repr(u8)]
+pub(crate) enum SizeField {
+    None = 0,
+    U8 = 1,
+    U16 = 2,
+    U32 = 4,
 }
 
 /// For every tag byte: the type `ei_get_type` reports (normalised as libei
 /// does) and where the size is. Unknown tags are reported as they are.
-static TYPE_TABLE: [(u8, SizeField); 256] = {
+pub(crate) static TYPE_TABLE: [(u8, SizeField); 256] = {
     let mut t = [(0u8, SizeField::None); 256];
     let mut i = 0;
     while i < 256 {

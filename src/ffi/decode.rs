@@ -268,8 +268,9 @@ unsafe fn decode_value<T>(
 }
 
 /// Reads the version byte (131).
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_version(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_version_slow(
     buf: *const c_char,
     index: *mut c_int,
     version: *mut c_int,
@@ -278,8 +279,9 @@ pub unsafe extern "C" fn ei_decode_version(
 }
 
 /// Decodes an integer that fits a `long`.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_long(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_long_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut c_long,
@@ -292,8 +294,9 @@ pub unsafe extern "C" fn ei_decode_long(
 }
 
 /// Decodes a non-negative integer that fits an `unsigned long`.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_ulong(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_ulong_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut c_ulong,
@@ -306,8 +309,9 @@ pub unsafe extern "C" fn ei_decode_ulong(
 }
 
 /// Decodes an integer that fits a `long long`.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_longlong(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_longlong_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut c_longlong,
@@ -316,8 +320,9 @@ pub unsafe extern "C" fn ei_decode_longlong(
 }
 
 /// Decodes a non-negative integer that fits an `unsigned long long`.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_ulonglong(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_ulonglong_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut c_ulonglong,
@@ -326,8 +331,9 @@ pub unsafe extern "C" fn ei_decode_ulonglong(
 }
 
 /// Decodes a float (`NEW_FLOAT_EXT` or the old `FLOAT_EXT`).
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_double(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_double_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut f64,
@@ -357,8 +363,9 @@ pub unsafe extern "C" fn ei_decode_char(
 
 /// Decodes a string (`STRING_EXT`, `[]`, or a list of small integers) into
 /// `p`, which must hold its length plus a NUL.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_string(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_string_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut c_char,
@@ -381,8 +388,9 @@ pub unsafe extern "C" fn ei_decode_string(
 
 /// Decodes an atom into `p` (MAXATOMLEN bytes) as Latin-1; fails on atoms
 /// outside Latin-1.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_atom(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_atom_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut c_char,
@@ -400,27 +408,26 @@ pub unsafe extern "C" fn ei_decode_atom(
     }
 }
 
-/// Decodes an atom into `p` (`destlen` bytes, NUL included) converted to
-/// `want` (ERLANG_ASCII, ERLANG_LATIN1, ERLANG_UTF8, or an or of them: any
-/// of which is acceptable). `was` receives the encoding in the buffer,
-/// `result` that of the output (ERLANG_ASCII when all ASCII).
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_atom_as(
+/// `ei_decode_atom_as` when the fast path does not apply, with `destlen`
+/// and `want` in one argument (low and high half), so that all six are
+/// passed in registers and the fast path reaches this with a plain jump.
+///
+/// # Safety
+/// As `ei_decode_atom_as`.
+#[cold]
+#[inline(never)]
+unsafe fn ei_decode_atom_as_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut c_char,
-    destlen: c_int,
-    want: erlang_char_encoding,
+    destlen_want: u64,
     was: *mut erlang_char_encoding,
     result: *mut erlang_char_encoding,
 ) -> c_int {
+    let destlen = destlen_want as u32 as c_int;
+    let want = erlang_char_encoding((destlen_want >> 32) as u32 as c_int);
     // SAFETY: the caller's contract.
-    unsafe {
-        match atom_as_fast(buf, index, p, destlen, want.0, was, result) {
-            Some(done) => done,
-            None => atom_as_general(buf, index, p, destlen, want, was, result),
-        }
-    }
+    unsafe { atom_as_general(buf, index, p, destlen, want, was, result) }
 }
 
 /// `ei_decode_atom_as`, every case (out of line, so that the fast path
@@ -458,56 +465,11 @@ unsafe fn atom_as_general(
     }
 }
 
-/// `ei_decode_atom_as` in the common case, straight-line: an atom of at
-/// most 255 bytes whose own encoding is acceptable (not only ASCII), so it
-/// is copied as it is, that fits, and no `result` asked for (the UTF-8 atoms
-/// OTP nodes send, decoded as `ERLANG_UTF8`). Returns `None`, having
-/// written nothing, for anything else, errors included: the general path
-/// then decides.
-///
-/// # Safety
-/// As `ei_decode_atom_as`.
-#[inline(always)]
-unsafe fn atom_as_fast(
-    buf: *const c_char,
-    index: *mut c_int,
-    p: *mut c_char,
-    destlen: c_int,
-    want: c_int,
-    was: *mut erlang_char_encoding,
-    result: *mut erlang_char_encoding,
-) -> Option<c_int> {
-    if index.is_null() || buf.is_null() || !result.is_null() {
-        return None;
-    }
-    // SAFETY: checked non-NULL; the caller's contract.
-    let start = usize::try_from(unsafe { *index }).ok()?;
-    let src = RawBuf(buf.cast());
-    let mut d = Decoder::at(&src, start);
-    let a = d.short_atom()?;
-    let got = a.encoding();
-    let n = a.bytes.len();
-    if want & got == 0 || want == enc::ASCII || n >= usize::try_from(destlen).ok()? {
-        return None;
-    }
-    let end = c_int::try_from(d.position()).ok()?;
-    // SAFETY: p holds destlen > n bytes; the out-pointers are NULL or valid.
-    // (The copy comes last: fewer values to keep across the call.)
-    unsafe {
-        *index = end;
-        put(was, erlang_char_encoding(got));
-        if !p.is_null() {
-            *p.add(n) = 0;
-            std::ptr::copy_nonoverlapping(a.bytes.as_ptr(), p.cast::<u8>(), n);
-        }
-    }
-    Some(0)
-}
-
 /// Decodes a binary: copies its bytes to `p` (if not NULL) and its length to
 /// `len`.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_binary(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_binary_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut c_void,
@@ -553,8 +515,9 @@ pub unsafe extern "C" fn ei_decode_bitstring(
 }
 
 /// Decodes a pid.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_pid(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_pid_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut erlang_pid,
@@ -592,8 +555,9 @@ pub unsafe extern "C" fn ei_decode_port(
 }
 
 /// Decodes a reference (at most 5 words).
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_ref(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_ref_slow(
     buf: *const c_char,
     index: *mut c_int,
     p: *mut erlang_ref,
@@ -646,8 +610,9 @@ fn arity_int(n: u32) -> etf::Result<c_int> {
 }
 
 /// Decodes a tuple header: the arity.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_tuple_header(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_tuple_header_slow(
     buf: *const c_char,
     index: *mut c_int,
     arity: *mut c_int,
@@ -657,8 +622,9 @@ pub unsafe extern "C" fn ei_decode_tuple_header(
 
 /// Decodes a list header: the number of elements (0 for `[]`); a non-empty
 /// list's elements and tail follow.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_list_header(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_list_header_slow(
     buf: *const c_char,
     index: *mut c_int,
     arity: *mut c_int,
@@ -667,8 +633,9 @@ pub unsafe extern "C" fn ei_decode_list_header(
 }
 
 /// Decodes a map header: the number of key/value pairs.
-#[no_mangle]
-pub unsafe extern "C" fn ei_decode_map_header(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_decode_map_header_slow(
     buf: *const c_char,
     index: *mut c_int,
     arity: *mut c_int,
@@ -1088,8 +1055,9 @@ fn not_decoded(term: &mut ei_term, t: u8, size: u32) -> etf::Result<c_int> {
 /// floats `ERL_FLOAT_EXT`, pids `ERL_PID_EXT`, ports `ERL_PORT_EXT`, newer
 /// references `ERL_NEW_REFERENCE_EXT`) and size of the next term without
 /// moving the index.
-#[no_mangle]
-pub unsafe extern "C" fn ei_get_type(
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn ei_get_type_slow(
     buf: *const c_char,
     index: *const c_int,
     r#type: *mut c_int,
@@ -1119,3 +1087,1044 @@ pub unsafe extern "C" fn ei_skip_term(buf: *const c_char, index: *mut c_int) -> 
 }
 
 const _: () = assert!(std::mem::size_of::<c_ulong>() == 8 || std::mem::size_of::<c_ulong>() == 4);
+
+// ---- fast paths ----------------------------------------------------------
+//
+// The hot exports handle their common case here, straight from the bytes:
+// a small leaf function that saves no registers. Anything else (NULL
+// arguments, a negative index, other encodings, every error) goes to the
+// general `*_slow` export of the same signature, as a tail call, so results,
+// return codes and `erl_errno` are the general path's own. Every fast path
+// checks everything before it writes, then writes its outputs and the index.
+
+use crate::etf::decode::{SizeField, TYPE_TABLE};
+use std::ptr::read_unaligned;
+
+/// The term at `*index` in `buf` and the index, or `None` when `buf` or
+/// `index` is NULL or the index negative.
+///
+/// # Safety
+/// `index` is NULL or valid for reads.
+#[inline(always)]
+unsafe fn term_at(buf: *const c_char, index: *const c_int) -> Option<(*const u8, c_int)> {
+    if index.is_null() {
+        return None;
+    }
+    // SAFETY: checked non-NULL; the caller's contract.
+    let i = unsafe { *index };
+    // One test for a NULL `buf` (0 - 1 has the sign bit set) and a
+    // negative index. (A `buf` at or above 2^63, where no user space is,
+    // would also take the general path, which decodes it all the same.)
+    if ((buf as usize).wrapping_sub(1) as isize | i as isize) < 0 {
+        return None;
+    }
+    // SAFETY: the C caller's buffer holds a term at i.
+    Some((unsafe { buf.cast::<u8>().add(i as usize) }, i))
+}
+
+/// The index `n` bytes after `i`, if it is still an `int`.
+#[inline(always)]
+fn index_after(i: c_int, n: usize) -> Option<c_int> {
+    let e = i as usize + n;
+    if e > c_int::MAX as usize {
+        None
+    } else {
+        Some(e as c_int)
+    }
+}
+
+/// Big-endian reads `off` bytes after `s`.
+///
+/// # Safety
+/// The bytes are inside the term.
+#[inline(always)]
+unsafe fn be16(s: *const u8, off: usize) -> u16 {
+    u16::from_be_bytes(unsafe { read_unaligned(s.add(off).cast::<[u8; 2]>()) })
+}
+
+#[inline(always)]
+unsafe fn be32(s: *const u8, off: usize) -> u32 {
+    u32::from_be_bytes(unsafe { read_unaligned(s.add(off).cast::<[u8; 4]>()) })
+}
+
+#[inline(always)]
+unsafe fn be64(s: *const u8, off: usize) -> u64 {
+    u64::from_be_bytes(unsafe { read_unaligned(s.add(off).cast::<[u8; 8]>()) })
+}
+
+/// Copies `n` bytes from `src` to `dst` (which may overlap: every load
+/// comes before every store) and returns 0. Up to 32 bytes inline, with
+/// two overlapping loads, more with `memmove`.
+///
+/// # Safety
+/// `src` is valid for reads and `dst` for writes of `n` bytes.
+#[inline(always)]
+unsafe fn copy_ret0(dst: *mut u8, src: *const u8, n: usize) -> c_int {
+    unsafe {
+        if n >= 8 {
+            if n > 32 {
+                return copy_long_ret0(dst, src, n);
+            }
+            if n >= 16 {
+                let a = read_unaligned(src.cast::<u128>());
+                let b = read_unaligned(src.add(n - 16).cast::<u128>());
+                dst.cast::<u128>().write_unaligned(a);
+                dst.add(n - 16).cast::<u128>().write_unaligned(b);
+            } else {
+                let a = read_unaligned(src.cast::<u64>());
+                let b = read_unaligned(src.add(n - 8).cast::<u64>());
+                dst.cast::<u64>().write_unaligned(a);
+                dst.add(n - 8).cast::<u64>().write_unaligned(b);
+            }
+        } else if n >= 4 {
+            let a = read_unaligned(src.cast::<u32>());
+            let b = read_unaligned(src.add(n - 4).cast::<u32>());
+            dst.cast::<u32>().write_unaligned(a);
+            dst.add(n - 4).cast::<u32>().write_unaligned(b);
+        } else if n > 0 {
+            let a = *src;
+            let b = *src.add(n / 2);
+            let c = *src.add(n - 1);
+            *dst = a;
+            *dst.add(n / 2) = b;
+            *dst.add(n - 1) = c;
+        }
+    }
+    0
+}
+
+/// [`copy_ret0`] of more than 32 bytes.
+///
+/// # Safety
+/// As [`copy_ret0`].
+#[inline(never)]
+unsafe fn copy_long_ret0(dst: *mut u8, src: *const u8, n: usize) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe { std::ptr::copy(src, dst, n) };
+    // Opaque, so that the compiler cannot use the known result and must
+    // leave the call a tail call (no stack frame in the callers).
+    std::hint::black_box(0)
+}
+
+/// Copies an atom's or a string's `n` bytes and a NUL to `dst`; returns 0.
+///
+/// # Safety
+/// `src` is valid for reads of `n` bytes, `dst` for writes of `n + 1`, and
+/// they do not overlap.
+#[inline(always)]
+unsafe fn copy_atom_ret0(dst: *mut u8, src: *const u8, n: usize) -> c_int {
+    unsafe {
+        *dst.add(n) = 0;
+        if n > 32 {
+            // At most 65,535 bytes (a STRING_EXT), mostly at most 255 (an
+            // atom): 16 at a time, then the last 16, overlapping; no call,
+            // so that the callers need no stack frame.
+            let mut k = 0;
+            while k + 16 < n {
+                let a = read_unaligned(src.add(k).cast::<u128>());
+                dst.add(k).cast::<u128>().write_unaligned(a);
+                k += 16;
+            }
+            let b = read_unaligned(src.add(n - 16).cast::<u128>());
+            dst.add(n - 16).cast::<u128>().write_unaligned(b);
+            return 0;
+        }
+        copy_ret0(dst, src, n)
+    }
+}
+
+/// [`copy_atom_ret0`] of at most 255 bytes: up to 32 inline, more out of
+/// line (a tail call).
+///
+/// # Safety
+/// As [`copy_atom_ret0`].
+#[inline(always)]
+unsafe fn copy_short_atom_ret0(dst: *mut u8, src: *const u8, n: usize) -> c_int {
+    unsafe {
+        if n > 32 {
+            return copy_atom_out_of_line(dst, src, n);
+        }
+        *dst.add(n) = 0;
+        copy_ret0(dst, src, n)
+    }
+}
+
+/// [`copy_atom_ret0`], not inlined.
+///
+/// # Safety
+/// As [`copy_atom_ret0`].
+#[inline(never)]
+unsafe fn copy_atom_out_of_line(dst: *mut u8, src: *const u8, n: usize) -> c_int {
+    unsafe { copy_atom_ret0(dst, src, n) };
+    // Opaque: see copy_long_ret0.
+    std::hint::black_box(0)
+}
+
+/// Sets `erl_errno` to `ERANGE` and returns -1: an integer that does not
+/// fit (what the general path reports for it).
+#[cold]
+#[inline(never)]
+fn out_of_range() -> c_int {
+    super::boundary::set_errno(Error::OutOfRange.errno());
+    // Opaque: see copy_long_ret0.
+    std::hint::black_box(-1)
+}
+
+/// The magnitude of the `SMALL_BIG_EXT` at `s` when it has 1 to 8 digits,
+/// read with one load that ends at the last digit and starts inside the
+/// term; `None` for other digit counts.
+///
+/// # Safety
+/// `s` is a `SMALL_BIG_EXT` term.
+#[inline(always)]
+unsafe fn small_big_u64(s: *const u8) -> Option<u64> {
+    unsafe {
+        let n = *s.add(1) as usize;
+        if n.wrapping_sub(1) >= 8 {
+            return None;
+        }
+        // The digits end at 3 + n; the load starts at or after the tag.
+        Some(if n <= 4 {
+            (u32::from_le_bytes(read_unaligned(s.add(3 + n - 4).cast::<[u8; 4]>()))
+                >> (8 * (4 - n))) as u64
+        } else {
+            u64::from_le_bytes(read_unaligned(s.add(3 + n - 8).cast::<[u8; 8]>())) >> (8 * (8 - n))
+        })
+    }
+}
+
+/// Reports the type (normalised as libei does: every atom `ERL_ATOM_EXT`,
+/// floats `ERL_FLOAT_EXT`, pids `ERL_PID_EXT`, ports `ERL_PORT_EXT`, newer
+/// references `ERL_NEW_REFERENCE_EXT`) and size of the next term without
+/// moving the index.
+#[no_mangle]
+pub unsafe extern "C" fn ei_get_type(
+    buf: *const c_char,
+    index: *const c_int,
+    r#type: *mut c_int,
+    size: *mut c_int,
+) -> c_int {
+    unsafe {
+        let Some((s, _)) = term_at(buf, index) else {
+            return ei_get_type_slow(buf, index, r#type, size);
+        };
+        let (t, field) = TYPE_TABLE[*s as usize];
+        put(r#type, t as c_int);
+        // Most common first (integers, floats, pids, then atoms and small
+        // tuples): a chain of bit tests is shorter than a jump table.
+        // (One comparison with U8 tells None, U8 and wider apart.)
+        let w = field as u8;
+        if w < SizeField::U8 as u8 {
+            put(size, 0);
+            return 0;
+        }
+        let n = if w == SizeField::U8 as u8 {
+            *s.add(1) as u32
+        } else if w & SizeField::U32 as u8 != 0 {
+            be32(s, 1)
+        } else {
+            be16(s, 1) as u32
+        };
+        put(size, n as c_int);
+        0
+    }
+}
+
+/// For every tag byte: the encoding of a small atom with that tag
+/// (`ERLANG_LATIN1` for `SMALL_ATOM_EXT`, `ERLANG_UTF8` for
+/// `SMALL_ATOM_UTF8_EXT`), 0 for every other tag.
+static SMALL_ATOM_ENCODING: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[tag::SMALL_ATOM_EXT as usize] = enc::LATIN1 as u8;
+    t[tag::SMALL_ATOM_UTF8_EXT as usize] = enc::UTF8 as u8;
+    t
+};
+
+/// Decodes an atom into `p` (`destlen` bytes, NUL included) converted to
+/// `want` (ERLANG_ASCII, ERLANG_LATIN1, ERLANG_UTF8, or an or of them: any
+/// of which is acceptable). `was` receives the encoding in the buffer,
+/// `result` that of the output (ERLANG_ASCII when all ASCII).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_atom_as(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+    destlen: c_int,
+    want: erlang_char_encoding,
+    was: *mut erlang_char_encoding,
+    result: *mut erlang_char_encoding,
+) -> c_int {
+    // Fast: a small atom (at most 255 bytes, so no length check) whose own
+    // encoding is acceptable (so copied as it is), that fits, and no
+    // `result` asked for.
+    unsafe {
+        'fast: {
+            let Some((s, i)) = term_at(buf, index) else {
+                break 'fast;
+            };
+            // One look-up tells a small atom and its encoding; want ==
+            // ERLANG_ASCII alone has no bit in common with either.
+            if want.0 & SMALL_ATOM_ENCODING[*s as usize] as c_int == 0 {
+                break 'fast;
+            }
+            let n = *s.add(1) as c_int;
+            if n >= destlen || !result.is_null() {
+                break 'fast;
+            }
+            let Some(end) = i.checked_add(2 + n) else {
+                break 'fast;
+            };
+            // Every argument register is in use until here (for the
+            // general path): the tag is read again rather than kept,
+            // which spares the function a stack frame.
+            *index = end;
+            let t = std::ptr::read_volatile(s);
+            put(
+                was,
+                erlang_char_encoding(SMALL_ATOM_ENCODING[t as usize] as c_int),
+            );
+            put(
+                was,
+                erlang_char_encoding(((t & 4) >> 1) as c_int + enc::LATIN1),
+            );
+            if p.is_null() {
+                return 0;
+            }
+            return copy_short_atom_ret0(p.cast(), s.add(2), *s.add(1) as usize);
+        }
+        let destlen_want = destlen as u32 as u64 | (want.0 as u32 as u64) << 32;
+        ei_decode_atom_as_slow(buf, index, p, destlen_want, was, result)
+    }
+}
+
+/// Decodes an atom into `p` (MAXATOMLEN bytes) as Latin-1; fails on atoms
+/// outside Latin-1.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_atom(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+) -> c_int {
+    // Fast: a small Latin-1 atom, or a small UTF-8 one that is all ASCII
+    // (which converts to itself); either fits MAXATOMLEN.
+    unsafe {
+        'fast: {
+            let Some((s, i)) = term_at(buf, index) else {
+                break 'fast;
+            };
+            let t = *s;
+            if t | 4 != tag::SMALL_ATOM_UTF8_EXT {
+                break 'fast;
+            }
+            let n = *s.add(1) as usize;
+            if t == tag::SMALL_ATOM_UTF8_EXT && !std::slice::from_raw_parts(s.add(2), n).is_ascii()
+            {
+                break 'fast;
+            }
+            let Some(end) = i.checked_add(2 + n as c_int) else {
+                break 'fast;
+            };
+            *index = end;
+            if p.is_null() {
+                return 0;
+            }
+            return copy_atom_ret0(p.cast(), s.add(2), n);
+        }
+        ei_decode_atom_slow(buf, index, p)
+    }
+}
+
+/// Decodes an integer that fits a `long`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_long(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_long,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            let (v, n) = match *s {
+                tag::SMALL_INTEGER_EXT => (*s.add(1) as c_long, 2),
+                tag::INTEGER_EXT => (be32(s, 1) as i32 as c_long, 5),
+                _ => return ei_decode_long_slow(buf, index, p),
+            };
+            if let Some(end) = i.checked_add(n) {
+                put(p, v);
+                *index = end;
+                return 0;
+            }
+        }
+        ei_decode_long_slow(buf, index, p)
+    }
+}
+
+/// Decodes a non-negative integer that fits an `unsigned long`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_ulong(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_ulong,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            let (v, n) = match *s {
+                tag::SMALL_INTEGER_EXT => (*s.add(1) as c_ulong, 2),
+                tag::INTEGER_EXT if *s.add(1) < 0x80 => (be32(s, 1) as c_ulong, 5),
+                _ => return ei_decode_ulong_slow(buf, index, p),
+            };
+            if let Some(end) = i.checked_add(n) {
+                put(p, v);
+                *index = end;
+                return 0;
+            }
+        }
+        ei_decode_ulong_slow(buf, index, p)
+    }
+}
+
+/// Decodes an integer that fits a `long long`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_longlong(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_longlong,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            let t = *s;
+            // Bignums first: what a `long long` is most often asked for,
+            // beyond what a `long` decode would get.
+            let (v, n) = if t == tag::SMALL_BIG_EXT {
+                let Some(m) = small_big_u64(s) else {
+                    return ei_decode_longlong_slow(buf, index, p);
+                };
+                let v = if *s.add(2) != 0 {
+                    if m > 1u64 << 63 {
+                        return out_of_range();
+                    }
+                    (m as i64).wrapping_neg()
+                } else {
+                    if m > i64::MAX as u64 {
+                        return out_of_range();
+                    }
+                    m as i64
+                };
+                (v, 3 + *s.add(1) as c_int)
+            } else if t == tag::SMALL_INTEGER_EXT {
+                (*s.add(1) as i64, 2)
+            } else if t == tag::INTEGER_EXT {
+                (be32(s, 1) as i32 as i64, 5)
+            } else {
+                return ei_decode_longlong_slow(buf, index, p);
+            };
+            if let Some(end) = i.checked_add(n) {
+                put(p, v);
+                *index = end;
+                return 0;
+            }
+        }
+        ei_decode_longlong_slow(buf, index, p)
+    }
+}
+
+/// Decodes a non-negative integer that fits an `unsigned long long`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_ulonglong(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_ulonglong,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            let t = *s;
+            // Bignums first, as in ei_decode_longlong.
+            let (v, n) = if t == tag::SMALL_BIG_EXT {
+                let Some(m) = small_big_u64(s) else {
+                    return ei_decode_ulonglong_slow(buf, index, p);
+                };
+                if *s.add(2) != 0 {
+                    return out_of_range();
+                }
+                (m, 3 + *s.add(1) as c_int)
+            } else if t == tag::SMALL_INTEGER_EXT {
+                (*s.add(1) as u64, 2)
+            } else if t == tag::INTEGER_EXT && *s.add(1) < 0x80 {
+                (be32(s, 1) as u64, 5)
+            } else {
+                return ei_decode_ulonglong_slow(buf, index, p);
+            };
+            if let Some(end) = i.checked_add(n) {
+                put(p, v);
+                *index = end;
+                return 0;
+            }
+        }
+        ei_decode_ulonglong_slow(buf, index, p)
+    }
+}
+
+/// Decodes a float (`NEW_FLOAT_EXT` or the old `FLOAT_EXT`).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_double(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut f64,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if *s == tag::NEW_FLOAT_EXT {
+                if let Some(end) = i.checked_add(9) {
+                    put(p, f64::from_bits(be64(s, 1)));
+                    *index = end;
+                    return 0;
+                }
+            }
+        }
+        ei_decode_double_slow(buf, index, p)
+    }
+}
+
+/// Decodes a tuple header: the arity.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_tuple_header(
+    buf: *const c_char,
+    index: *mut c_int,
+    arity: *mut c_int,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if *s == tag::SMALL_TUPLE_EXT {
+                if let Some(end) = i.checked_add(2) {
+                    put(arity, *s.add(1) as c_int);
+                    *index = end;
+                    return 0;
+                }
+            }
+        }
+        ei_decode_tuple_header_slow(buf, index, arity)
+    }
+}
+
+/// The `u32` count of a `LIST_EXT` / `MAP_EXT` / `LARGE_TUPLE_EXT` header
+/// at `s` and the index after it, when both fit an `int`.
+///
+/// # Safety
+/// `s` is such a header.
+#[inline(always)]
+unsafe fn header32(s: *const u8, i: c_int) -> Option<(c_int, c_int)> {
+    let n = unsafe { be32(s, 1) };
+    if n > c_int::MAX as u32 {
+        return None;
+    }
+    Some((n as c_int, i.checked_add(5)?))
+}
+
+/// Decodes a list header: the number of elements (0 for `[]`); a non-empty
+/// list's elements and tail follow.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_list_header(
+    buf: *const c_char,
+    index: *mut c_int,
+    arity: *mut c_int,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            let r = match *s {
+                tag::LIST_EXT => header32(s, i),
+                tag::NIL_EXT => i.checked_add(1).map(|e| (0, e)),
+                _ => None,
+            };
+            if let Some((n, end)) = r {
+                put(arity, n);
+                *index = end;
+                return 0;
+            }
+        }
+        ei_decode_list_header_slow(buf, index, arity)
+    }
+}
+
+/// Decodes a map header: the number of key/value pairs.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_map_header(
+    buf: *const c_char,
+    index: *mut c_int,
+    arity: *mut c_int,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if *s == tag::MAP_EXT {
+                if let Some((n, end)) = header32(s, i) {
+                    put(arity, n);
+                    *index = end;
+                    return 0;
+                }
+            }
+        }
+        ei_decode_map_header_slow(buf, index, arity)
+    }
+}
+
+/// Decodes a binary: copies its bytes to `p` (if not NULL) and its length to
+/// `len`.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_binary(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_void,
+    len: *mut c_long,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if *s == tag::BINARY_EXT {
+                let n = be32(s, 1) as usize;
+                if let Some(end) = index_after(i, 5 + n) {
+                    put(len, n as c_long);
+                    *index = end;
+                    if p.is_null() {
+                        return 0;
+                    }
+                    // Memmove semantics, as libei.
+                    return copy_ret0(p.cast(), s.add(5), n);
+                }
+            }
+        }
+        ei_decode_binary_slow(buf, index, p, len)
+    }
+}
+
+/// Decodes a pid.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_pid(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut erlang_pid,
+) -> c_int {
+    // Fast: NEW_PID_EXT with a small UTF-8 node atom (stored as it is).
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if *s == tag::NEW_PID_EXT && *s.add(1) == tag::SMALL_ATOM_UTF8_EXT {
+                let n = *s.add(2) as usize;
+                if let Some(end) = i.checked_add(15 + n as c_int) {
+                    let a = s.add(3 + n);
+                    *index = end;
+                    let Some(out) = p.as_mut() else {
+                        return 0;
+                    };
+                    out.num = be32(a, 0);
+                    out.serial = be32(a, 4);
+                    out.creation = be32(a, 8);
+                    return copy_atom_ret0(out.node.as_mut_ptr().cast(), s.add(3), n);
+                }
+            }
+        }
+        ei_decode_pid_slow(buf, index, p)
+    }
+}
+
+/// Decodes a reference (at most 5 words).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_ref(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut erlang_ref,
+) -> c_int {
+    // Fast: NEWER_REFERENCE_EXT of at most 5 words with a small UTF-8 node
+    // atom (stored as it is).
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if *s == tag::NEWER_REFERENCE_EXT
+                && be16(s, 1) as usize <= crate::etf::decode::MAX_REF_WORDS
+                && *s.add(3) == tag::SMALL_ATOM_UTF8_EXT
+            {
+                let len = be16(s, 1) as usize;
+                let n = *s.add(4) as usize;
+                if let Some(end) = i.checked_add((9 + n + 4 * len) as c_int) {
+                    let a = s.add(5 + n);
+                    *index = end;
+                    let Some(out) = p.as_mut() else {
+                        return 0;
+                    };
+                    out.len = len as c_int;
+                    out.creation = be32(a, 0);
+                    for (k, w) in out.n.iter_mut().enumerate() {
+                        *w = if k < len { be32(a, 4 + 4 * k) } else { 0 };
+                    }
+                    return copy_atom_ret0(out.node.as_mut_ptr().cast(), s.add(4 + 1), n);
+                }
+            }
+        }
+        ei_decode_ref_slow(buf, index, p)
+    }
+}
+
+/// Decodes a string (`STRING_EXT`, `[]`, or a list of small integers) into
+/// `p`, which must hold its length plus a NUL.
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_string(
+    buf: *const c_char,
+    index: *mut c_int,
+    p: *mut c_char,
+) -> c_int {
+    // Fast: STRING_EXT and `[]`.
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            let (n, head) = match *s {
+                tag::STRING_EXT => (be16(s, 1) as usize, 3),
+                tag::NIL_EXT => (0, 1),
+                _ => return ei_decode_string_slow(buf, index, p),
+            };
+            if let Some(end) = i.checked_add((head + n) as c_int) {
+                *index = end;
+                if p.is_null() {
+                    return 0;
+                }
+                return copy_atom_ret0(p.cast(), s.add(head), n);
+            }
+        }
+        ei_decode_string_slow(buf, index, p)
+    }
+}
+
+/// Reads the version byte (131).
+#[no_mangle]
+pub unsafe extern "C" fn ei_decode_version(
+    buf: *const c_char,
+    index: *mut c_int,
+    version: *mut c_int,
+) -> c_int {
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if *s == tag::VERSION_MAGIC {
+                if let Some(end) = i.checked_add(1) {
+                    put(version, tag::VERSION_MAGIC as c_int);
+                    *index = end;
+                    return 0;
+                }
+            }
+        }
+        ei_decode_version_slow(buf, index, version)
+    }
+}
+
+/// Every fast path against the general path it falls back to: same return
+/// value, index, outputs (byte for byte) and `erl_errno`, over the cases
+/// the fast paths take and those next to them.
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use crate::ffi::boundary::__erl_errno_place;
+
+    fn errno() -> c_int {
+        unsafe { *__erl_errno_place() }
+    }
+
+    fn set_errno(e: c_int) {
+        unsafe { *__erl_errno_place() = e };
+    }
+
+    fn small_atom(utf8: bool, name: &[u8]) -> Vec<u8> {
+        let mut v = vec![if utf8 {
+            tag::SMALL_ATOM_UTF8_EXT
+        } else {
+            tag::SMALL_ATOM_EXT
+        }];
+        v.push(name.len() as u8);
+        v.extend_from_slice(name);
+        v
+    }
+
+    /// Terms, each at offset 0 of its buffer.
+    fn terms() -> Vec<Vec<u8>> {
+        let mut t: Vec<Vec<u8>> = vec![
+            vec![tag::SMALL_INTEGER_EXT, 200],
+            vec![tag::VERSION_MAGIC],
+            vec![tag::INTEGER_EXT, 0x80, 0, 0, 1],
+            vec![tag::INTEGER_EXT, 0x7f, 0xff, 0xff, 0xff],
+            vec![
+                tag::NEW_FLOAT_EXT,
+                0x40,
+                0x09,
+                0x21,
+                0xfb,
+                0x54,
+                0x44,
+                0x2d,
+                0x18,
+            ],
+            vec![tag::NIL_EXT],
+            vec![tag::SMALL_TUPLE_EXT, 3],
+            vec![tag::SMALL_TUPLE_EXT, 0],
+            vec![tag::LARGE_TUPLE_EXT, 0, 0, 1, 0],
+            vec![tag::LIST_EXT, 0, 0, 0, 2],
+            vec![tag::LIST_EXT, 0x80, 0, 0, 0],
+            vec![tag::MAP_EXT, 0, 0, 0, 7],
+            vec![tag::MAP_EXT, 0xff, 0xff, 0xff, 0xff],
+            vec![tag::ATOM_EXT, 0, 2, b'o', b'k'],
+            vec![tag::ATOM_UTF8_EXT, 0, 2, b'o', b'k'],
+            small_atom(true, "héllo".as_bytes()),
+            small_atom(false, b"h\xe9llo"),
+            small_atom(true, "\u{1F600}".as_bytes()),
+            small_atom(true, b"\xff\xfe"),
+        ];
+        for n in [
+            0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 200, 255,
+        ] {
+            let name: Vec<u8> = (0..n).map(|k| b'a' + (k % 26) as u8).collect();
+            t.push(small_atom(true, &name));
+            t.push(small_atom(false, &name));
+            let mut s = vec![tag::STRING_EXT, 0, n as u8];
+            s.extend_from_slice(&name);
+            t.push(s);
+            let mut b = vec![tag::BINARY_EXT, 0, 0, 0, n as u8];
+            b.extend_from_slice(&name);
+            t.push(b);
+            // A pid and references on a node of that name.
+            for node in [small_atom(true, &name), small_atom(false, &name)] {
+                let mut p = vec![tag::NEW_PID_EXT];
+                p.extend_from_slice(&node);
+                p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]);
+                t.push(p);
+                for len in 0..=6u8 {
+                    let mut r = vec![tag::NEWER_REFERENCE_EXT, 0, len];
+                    r.extend_from_slice(&node);
+                    r.extend_from_slice(&[1, 2, 3, 4]);
+                    for w in 0..len {
+                        r.extend_from_slice(&[w, 0xA0, 0, w + 1]);
+                    }
+                    t.push(r);
+                }
+            }
+        }
+        for sign in [0u8, 1] {
+            for n in 0..=9usize {
+                for fill in [0u8, 0x7f, 0x80, 0xff] {
+                    let mut b = vec![tag::SMALL_BIG_EXT, n as u8, sign];
+                    b.extend(std::iter::repeat(fill).take(n));
+                    t.push(b.clone());
+                    if n > 0 {
+                        // 2^(8n-1) and neighbours.
+                        let l = b.len();
+                        b[l - 1] = 0x80;
+                        for d in &mut b[3..l - 1] {
+                            *d = 0;
+                        }
+                        t.push(b.clone());
+                        b[3] = 1;
+                        t.push(b);
+                    }
+                }
+            }
+        }
+        t
+    }
+
+    /// Calls `f` with a buffer holding `term` at offset 3, for several
+    /// indexes and a NULL buffer and index; `f` gets (buf, index ptr).
+    fn each_case(term: &[u8], mut f: impl FnMut(*const c_char, *mut c_int)) {
+        let mut buf = vec![0x55u8; 3];
+        buf.extend_from_slice(term);
+        // Room for the fast paths' loads, as a C caller's buffer would be.
+        buf.extend_from_slice(&[0; 16]);
+        for i in [3, -1, i32::MIN] {
+            let mut idx = i;
+            f(buf.as_ptr().cast(), &mut idx);
+        }
+        let mut idx = 3;
+        f(std::ptr::null(), &mut idx);
+        f(buf.as_ptr().cast(), std::ptr::null_mut());
+        // An index whose end does not fit an int.
+        if term.len() > 1 {
+            let mut idx = c_int::MAX - 1;
+            // Only the index is looked at before the end check fails for
+            // these: the term at the start of the buffer is what is read.
+            let base = buf.as_ptr().wrapping_sub((c_int::MAX - 1) as usize - 3);
+            f(base.cast(), &mut idx);
+        }
+    }
+
+    /// Runs `fast` and `slow` on one case, each with its own copy of the
+    /// outputs (`O`, filled with a pattern) and the index, and compares.
+    fn same<O: Copy>(
+        what: &str,
+        term: &[u8],
+        buf: *const c_char,
+        index: *mut c_int,
+        out: O,
+        call: impl Fn(bool, *const c_char, *mut c_int, *mut O) -> c_int,
+    ) {
+        let run = |fast: bool| {
+            let mut o = out;
+            let mut i = if index.is_null() {
+                0
+            } else {
+                unsafe { *index }
+            };
+            let ip = if index.is_null() {
+                std::ptr::null_mut()
+            } else {
+                &mut i as *mut c_int
+            };
+            set_errno(-77);
+            let r = call(fast, buf, ip, &mut o);
+            let bytes = unsafe {
+                std::slice::from_raw_parts((&o as *const O).cast::<u8>(), std::mem::size_of::<O>())
+            }
+            .to_vec();
+            (r, i, errno(), bytes)
+        };
+        let (a, b) = (run(true), run(false));
+        assert!(
+            a == b,
+            "{what} on {term:?}: fast {:?} slow {:?}",
+            (a.0, a.1, a.2),
+            (b.0, b.1, b.2)
+        );
+    }
+
+    #[test]
+    fn fast_paths_match_the_general_path() {
+        for term in terms() {
+            let t = &term[..];
+            each_case(t, |buf, idx| unsafe {
+                same(
+                    "get_type",
+                    t,
+                    buf,
+                    idx,
+                    [0xAAAA_AAAAu32 as c_int; 2],
+                    |f, b, i, o| {
+                        let (ty, sz) = ((*o).as_mut_ptr(), (*o).as_mut_ptr().add(1));
+                        if f {
+                            ei_get_type(b, i, ty, sz)
+                        } else {
+                            ei_get_type_slow(b, i, ty, sz)
+                        }
+                    },
+                );
+                same("get_type NULL", t, buf, idx, 0u8, |f, b, i, _| {
+                    let n = std::ptr::null_mut();
+                    if f {
+                        ei_get_type(b, i, n, n)
+                    } else {
+                        ei_get_type_slow(b, i, n, n)
+                    }
+                });
+                macro_rules! value {
+                    ($fast:ident, $slow:ident, $ty:ty) => {
+                        same(
+                            stringify!($fast),
+                            t,
+                            buf,
+                            idx,
+                            [0xAAu8; 16],
+                            |f, b, i, o| {
+                                let p = o.cast::<$ty>();
+                                if f {
+                                    $fast(b, i, p)
+                                } else {
+                                    $slow(b, i, p)
+                                }
+                            },
+                        );
+                        same(stringify!($fast), t, buf, idx, 0u8, |f, b, i, _| {
+                            let p = std::ptr::null_mut::<$ty>();
+                            if f {
+                                $fast(b, i, p)
+                            } else {
+                                $slow(b, i, p)
+                            }
+                        });
+                    };
+                }
+                value!(ei_decode_version, ei_decode_version_slow, c_int);
+                value!(ei_decode_long, ei_decode_long_slow, c_long);
+                value!(ei_decode_ulong, ei_decode_ulong_slow, c_ulong);
+                value!(ei_decode_longlong, ei_decode_longlong_slow, c_longlong);
+                value!(ei_decode_ulonglong, ei_decode_ulonglong_slow, c_ulonglong);
+                value!(ei_decode_double, ei_decode_double_slow, f64);
+                value!(ei_decode_tuple_header, ei_decode_tuple_header_slow, c_int);
+                value!(ei_decode_list_header, ei_decode_list_header_slow, c_int);
+                value!(ei_decode_map_header, ei_decode_map_header_slow, c_int);
+                same("string", t, buf, idx, [0xAAu8; 300], |f, b, i, o| {
+                    let p = o.cast::<c_char>();
+                    if f {
+                        ei_decode_string(b, i, p)
+                    } else {
+                        ei_decode_string_slow(b, i, p)
+                    }
+                });
+                same("atom", t, buf, idx, [0xAAu8; MAXATOMLEN], |f, b, i, o| {
+                    let p = o.cast::<c_char>();
+                    if f {
+                        ei_decode_atom(b, i, p)
+                    } else {
+                        ei_decode_atom_slow(b, i, p)
+                    }
+                });
+                same("binary", t, buf, idx, [0xAAu8; 300], |f, b, i, o| {
+                    let (p, l) = (
+                        (*o).as_mut_ptr().cast::<c_void>(),
+                        (*o).as_mut_ptr().add(292).cast::<c_long>(),
+                    );
+                    if f {
+                        ei_decode_binary(b, i, p, l)
+                    } else {
+                        ei_decode_binary_slow(b, i, p, l)
+                    }
+                });
+                let pid: erlang_pid =
+                    std::mem::transmute([0xAAu8; std::mem::size_of::<erlang_pid>()]);
+                same("pid", t, buf, idx, pid, |f, b, i, o| {
+                    if f {
+                        ei_decode_pid(b, i, o)
+                    } else {
+                        ei_decode_pid_slow(b, i, o)
+                    }
+                });
+                let r: erlang_ref =
+                    std::mem::transmute([0xAAu8; std::mem::size_of::<erlang_ref>()]);
+                same("ref", t, buf, idx, r, |f, b, i, o| {
+                    if f {
+                        ei_decode_ref(b, i, o)
+                    } else {
+                        ei_decode_ref_slow(b, i, o)
+                    }
+                });
+                for destlen in [-1, 0, 1, 2, 3, 6, 33, 34, 255, 256, 1021] {
+                    for want in [
+                        0,
+                        enc::ASCII,
+                        enc::LATIN1,
+                        enc::UTF8,
+                        enc::LATIN1 | enc::UTF8,
+                        7,
+                    ] {
+                        for (with_was, with_result) in [(false, false), (true, false), (true, true)]
+                        {
+                            same("atom_as", t, buf, idx, [0xAAu8; 1040], |f, b, i, o| {
+                                let p = (*o).as_mut_ptr();
+                                let was = if with_was {
+                                    p.add(1024).cast()
+                                } else {
+                                    std::ptr::null_mut()
+                                };
+                                let res = if with_result {
+                                    p.add(1028).cast()
+                                } else {
+                                    std::ptr::null_mut()
+                                };
+                                let w = erlang_char_encoding(want);
+                                if f {
+                                    ei_decode_atom_as(b, i, p.cast(), destlen, w, was, res)
+                                } else {
+                                    atom_as_general(b, i, p.cast(), destlen, w, was, res)
+                                }
+                            });
+                        }
+                    }
+                }
+            });
+        }
+    }
+}
