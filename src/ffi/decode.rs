@@ -1374,18 +1374,12 @@ pub unsafe extern "C" fn ei_decode_atom_as(
             let Some(end) = i.checked_add(2 + n) else {
                 break 'fast;
             };
-            // Every argument register is in use until here (for the
-            // general path): the tag is read again rather than kept,
-            // which spares the function a stack frame.
             *index = end;
-            let t = std::ptr::read_volatile(s);
+            // SMALL_ATOM_EXT (115) is Latin-1, SMALL_ATOM_UTF8_EXT (119)
+            // UTF-8: bit 2 of the tag tells them apart.
             put(
                 was,
-                erlang_char_encoding(SMALL_ATOM_ENCODING[t as usize] as c_int),
-            );
-            put(
-                was,
-                erlang_char_encoding(((t & 4) >> 1) as c_int + enc::LATIN1),
+                erlang_char_encoding(((*s & 4) >> 1) as c_int + enc::LATIN1),
             );
             if p.is_null() {
                 return 0;
