@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use libc::{c_char, c_int, c_uint, c_void, ssize_t};
 
+use crate::dist::message::SendCache;
 use crate::dist::transport::{remaining, retry_interrupted, Deadline, Transport};
 
 use super::types::ei_socket_callbacks;
@@ -504,8 +505,9 @@ pub struct SocketInfo {
     pub cbs: *mut ei_socket_callbacks,
     pub ctx: *mut c_void,
     /// Held for each whole message written, so that a tick answered by a
-    /// receiving thread never lands inside another thread's message.
-    write_lock: Mutex<()>,
+    /// receiving thread never lands inside another thread's message; it
+    /// guards the connection's cache of its last `REG_SEND` control message.
+    write_lock: Mutex<SendCache>,
 }
 
 // SAFETY: the callbacks and context are the program's; libei shares them
@@ -545,7 +547,7 @@ pub fn register(fd: c_int, cbs: *mut ei_socket_callbacks, ctx: *mut c_void) {
     let info = Arc::new(SocketInfo {
         cbs,
         ctx,
-        write_lock: Mutex::new(()),
+        write_lock: Mutex::new(SendCache::default()),
     });
     TABLE
         .write()
@@ -608,7 +610,7 @@ impl Sock {
     }
 
     /// Takes the write lock for a whole message.
-    pub fn lock_writes(&self) -> Option<MutexGuard<'_, ()>> {
+    pub fn lock_writes(&self) -> Option<MutexGuard<'_, SendCache>> {
         self.info
             .as_ref()
             .map(|i| i.write_lock.lock().unwrap_or_else(|e| e.into_inner()))
@@ -623,7 +625,7 @@ enum Inner {
 /// A transport over a [`Sock`].
 pub struct Conn<'a> {
     inner: Inner,
-    lock: Option<&'a Mutex<()>>,
+    lock: Option<&'a Mutex<SendCache>>,
     per_write: bool,
 }
 
