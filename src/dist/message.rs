@@ -179,6 +179,7 @@ pub enum Presence {
 
 /// Parses a control message (after `'p'`) from `hdr`: its fields and what
 /// must follow them. A known kind must have its exact arity.
+#[inline]
 pub fn parse_control(hdr: &[u8]) -> std::result::Result<(Control<'_>, Layout), crate::etf::Error> {
     if let Some(parsed) = parse_plain_send(hdr) {
         return Ok(parsed);
@@ -228,14 +229,19 @@ fn new_pid_at(b: &[u8], pos: usize) -> Option<(PidRef<'_>, usize)> {
 /// (which the general parser then parses or rejects).
 #[inline]
 fn parse_plain_send(hdr: &[u8]) -> Option<(Control<'_>, Layout)> {
+    let mut c = Control::default();
+    parse_plain_send_into(hdr, &mut c).map(|layout| (c, layout))
+}
+
+/// [`parse_plain_send`] into `c` (which must be all `None`), where it is
+/// kept; `c` is unspecified after `None`.
+#[inline(always)]
+fn parse_plain_send_into<'a>(hdr: &'a [u8], c: &mut Control<'a>) -> Option<Layout> {
     let head: &[u8; 5] = hdr.get(..5)?.try_into().ok()?;
     if head[0] != VERSION_MAGIC || head[1] != SMALL_TUPLE_EXT || head[3] != SMALL_INTEGER_EXT {
         return None;
     }
-    let mut c = Control {
-        kind: i64::from(head[4]),
-        ..Control::default()
-    };
+    c.kind = i64::from(head[4]);
     let end = match (c.kind, head[2]) {
         (kind::SEND, 3) => {
             let (cookie, at) = short_atom_at(hdr, 5)?;
@@ -255,15 +261,15 @@ fn parse_plain_send(hdr: &[u8]) -> Option<(Control<'_>, Layout)> {
         }
         _ => return None,
     };
-    let layout = Layout {
+    Some(Layout {
         payload_start: end,
         elements: 0,
         message: Presence::Required,
-    };
-    Some((c, layout))
+    })
 }
 
 /// [`parse_control`] for every control message.
+#[inline(never)]
 fn parse_control_general(
     hdr: &[u8],
 ) -> std::result::Result<(Control<'_>, Layout), crate::etf::Error> {
@@ -365,6 +371,17 @@ pub fn check_payload(
     layout: &Layout,
 ) -> std::result::Result<(), crate::etf::Error> {
     use crate::etf::Error::Malformed;
+    if layout.elements == 0 && layout.message == Presence::Required {
+        // SEND and REG_SEND: the message term, and nothing else.
+        return match payload.first() {
+            None => Err(Malformed("no message after the control message")),
+            Some(&VERSION_MAGIC) => match skip_term(payload, 1)? == payload.len() {
+                true => Ok(()),
+                false => Err(Malformed("bytes after the message")),
+            },
+            Some(&v) => Err(crate::etf::Error::UnexpectedTag(v)),
+        };
+    }
     let mut d = Decoder::new(payload);
     for _ in 0..layout.elements {
         d.skip()?;
@@ -426,10 +443,11 @@ fn skip_term(b: &[u8], mut pos: usize) -> std::result::Result<usize, crate::etf:
                 continue;
             }
         };
-        pos = pos
-            .checked_add(size)
-            .filter(|&end| end <= b.len())
-            .ok_or(Truncated)?;
+        // (pos <= b.len() here.)
+        if size > b.len() - pos {
+            return Err(Truncated);
+        }
+        pos += size;
     }
     Ok(pos)
 }
@@ -457,13 +475,32 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
     payload: &mut B,
     deadline: Deadline,
 ) -> Result<Received<'h>> {
+    let got = receive_with(t, header, payload, deadline, |control, payload_len| {
+        Received::Message {
+            control: *control,
+            payload_len,
+        }
+    })?;
+    Ok(got.unwrap_or(Received::Tick))
+}
+
+/// [`receive`], handing a message's control message and payload length to
+/// `f` (where it is built, not copied around): `Ok(None)` for a tick.
+#[inline]
+pub fn receive_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
+    t: &mut T,
+    header: &'h mut Vec<u8>,
+    payload: &mut B,
+    deadline: Deadline,
+    f: impl FnOnce(&Control<'h>, usize) -> R,
+) -> Result<Option<R>> {
     let mut len_bytes = [0u8; 4];
     read_exact(t, &mut len_bytes, deadline)?;
     let len = u32::from_be_bytes(len_bytes) as usize;
     if len == 0 {
         trace::log(5, format_args!("<- TICK"));
         send_tick(t, deadline)?;
-        return Ok(Received::Tick);
+        return Ok(None);
     }
     if len > MAX_FRAME {
         return Err(Error::TooLarge(len as u64));
@@ -471,10 +508,13 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
 
     // Read the start of the frame and parse the control message, reading
     // more while it is cut short.
-    header.clear();
+    // (`header` keeps the length it grew to; only its first `have` bytes
+    // are this frame's.)
     let mut have = len.min(FIRST_CHUNK);
-    header.resize(have, 0);
-    read_exact(t, header, deadline)?;
+    if header.len() < have {
+        header.resize(have, 0);
+    }
+    read_exact(t, &mut header[..have], deadline)?;
     if header[0] != PASS_THROUGH {
         drain(t, len - have, deadline)?;
         return Err(Error::BadMessage("not a pass-through frame"));
@@ -483,18 +523,28 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
     while have < len
         && have < MAX_CONTROL
         && matches!(
-            parse_control(&header[1..]),
+            parse_control(&header[1..have]),
             Err(crate::etf::Error::Truncated)
         )
     {
         let more = (len - have).min(have).min(MAX_CONTROL - have);
-        header.resize(have + more, 0);
-        read_exact(t, &mut header[have..], deadline)?;
+        if header.len() < have + more {
+            header.resize(have + more, 0);
+        }
+        read_exact(t, &mut header[have..have + more], deadline)?;
         have += more;
     }
-    let header: &'h [u8] = header;
-    let (control, layout) = match parse_control(&header[1..]) {
-        Ok(parsed) => parsed,
+    let header: &'h [u8] = &header[..have];
+    let mut control = Control::default();
+    let parsed = match parse_plain_send_into(&header[1..], &mut control) {
+        Some(layout) => Ok(layout),
+        None => parse_control_general(&header[1..]).map(|(c, layout)| {
+            control = c;
+            layout
+        }),
+    };
+    let layout = match parsed {
+        Ok(layout) => layout,
         Err(_) => {
             drain(t, len - have, deadline)?;
             return Err(Error::BadMessage("malformed control message"));
@@ -549,10 +599,7 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
             send_unlink_id_ack(t, id, to.into(), from.into(), deadline)?;
         }
     }
-    Ok(Received::Message {
-        control,
-        payload_len,
-    })
+    Ok(Some(f(&control, payload_len)))
 }
 
 /// Reads one frame as it is (pass-through byte, control message and

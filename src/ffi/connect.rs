@@ -21,7 +21,7 @@ use super::sockets::{
 };
 use super::types::*;
 use crate::dist::handshake::{self, Local};
-use crate::dist::message::{self, kind, PayloadBuf, PidView, Received, SendCache};
+use crate::dist::message::{self, kind, PayloadBuf, PidView, SendCache};
 use crate::dist::transport::Deadline;
 use crate::dist::{self, flags, trace};
 use crate::epmd;
@@ -1258,16 +1258,11 @@ fn receive_into(
     let mut t = sock.transport();
     HEADER.with(|h| {
         let mut h = h.borrow_mut();
-        match message::receive(&mut t, &mut h, &mut buf, deadline)? {
-            Received::Tick => Ok(None),
-            Received::Message {
-                control,
-                payload_len,
-            } => {
-                fill_msg(msg, &control)?;
-                Ok(Some((control.reported_kind(), payload_len)))
-            }
-        }
+        let got = message::receive_with(&mut t, &mut h, &mut buf, deadline, |control, len| {
+            fill_msg(msg, control)?;
+            Ok((control.reported_kind(), len))
+        })?;
+        got.transpose()
     })
 }
 

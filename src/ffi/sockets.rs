@@ -3,8 +3,10 @@
 //! (`ei_default_socket_callbacks`), and the table that remembers, per file
 //! descriptor, how to reach a connection.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
@@ -99,7 +101,9 @@ pub struct FdTransport(pub c_int);
 
 impl Transport for FdTransport {
     fn read(&mut self, buf: &mut [u8], deadline: Deadline) -> io::Result<usize> {
-        wait_fd(self.0, libc::POLLIN, deadline)?;
+        if deadline.is_some() {
+            wait_fd(self.0, libc::POLLIN, deadline)?;
+        }
         fd_read(self.0, buf)
     }
     fn write(&mut self, buf: &[u8], deadline: Deadline) -> io::Result<usize> {
@@ -107,7 +111,9 @@ impl Transport for FdTransport {
     }
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>], deadline: Deadline) -> io::Result<usize> {
         loop {
-            wait_fd(self.0, libc::POLLOUT, deadline)?;
+            if deadline.is_some() {
+                wait_fd(self.0, libc::POLLOUT, deadline)?;
+            }
             match fd_writev(self.0, bufs, deadline.is_some()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 r => return r,
@@ -541,6 +547,17 @@ type FdMap = HashMap<c_int, Arc<SocketInfo>, std::hash::BuildHasherDefault<FdHas
 
 static TABLE: LazyLock<RwLock<FdMap>> = LazyLock::new(Default::default);
 
+/// Bumped, under the table's write lock, by every change to the table.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Each thread's last entry found by [`lookup`]: the table's
+    /// generation then, the descriptor and the entry. Every send and
+    /// receive looks its descriptor up, mostly the same one again.
+    static LAST: RefCell<(u64, c_int, Option<Arc<SocketInfo>>)> =
+        const { RefCell::new((u64::MAX, -1, None)) };
+}
+
 /// Records a socket (replacing what a closed descriptor of the same number
 /// left behind).
 pub fn register(fd: c_int, cbs: *mut ei_socket_callbacks, ctx: *mut c_void) {
@@ -549,15 +566,17 @@ pub fn register(fd: c_int, cbs: *mut ei_socket_callbacks, ctx: *mut c_void) {
         ctx,
         write_lock: Mutex::new(SendCache::default()),
     });
-    TABLE
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(fd, info);
+    let mut table = TABLE.write().unwrap_or_else(|e| e.into_inner());
+    table.insert(fd, info);
+    GENERATION.fetch_add(1, Ordering::Release);
 }
 
 /// Forgets a socket.
 pub fn unregister(fd: c_int) -> Option<Arc<SocketInfo>> {
-    TABLE.write().unwrap_or_else(|e| e.into_inner()).remove(&fd)
+    let mut table = TABLE.write().unwrap_or_else(|e| e.into_inner());
+    let info = table.remove(&fd);
+    GENERATION.fetch_add(1, Ordering::Release);
+    info
 }
 
 /// How to reach the socket `fd`: its table entry, or, for a descriptor the
@@ -566,11 +585,32 @@ pub fn lookup(fd: c_int) -> io::Result<Sock> {
     if fd < 0 {
         return Err(io::Error::from_raw_os_error(libc::EBADF));
     }
-    let info = TABLE
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&fd)
-        .cloned();
+    let generation = GENERATION.load(Ordering::Acquire);
+    let cached = LAST
+        .try_with(|last| match &*last.borrow() {
+            (g, f, Some(info)) if *g == generation && *f == fd => Some(info.clone()),
+            _ => None,
+        })
+        .ok()
+        .flatten();
+    if let Some(info) = cached {
+        return Ok(Sock {
+            fd,
+            info: Some(info),
+        });
+    }
+    let table = TABLE.read().unwrap_or_else(|e| e.into_inner());
+    // Read under the lock: the generation of exactly this table.
+    let generation = GENERATION.load(Ordering::Acquire);
+    let info = table.get(&fd).cloned();
+    drop(table);
+    if let Some(i) = &info {
+        let _ = LAST.try_with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = (generation, fd, Some(i.clone()));
+            }
+        });
+    }
     Ok(Sock { fd, info })
 }
 
