@@ -59,6 +59,7 @@ pub fn wait_fd(fd: c_int, events: i16, deadline: Deadline) -> io::Result<()> {
     }
 }
 
+#[inline]
 fn fd_read(fd: c_int, buf: &mut [u8]) -> io::Result<usize> {
     retry_interrupted(|| {
         // SAFETY: buf is valid for writes of its length.
@@ -100,6 +101,7 @@ fn fd_writev(fd: c_int, bufs: &[IoSlice<'_>], nonblocking: bool) -> io::Result<u
 pub struct FdTransport(pub c_int);
 
 impl Transport for FdTransport {
+    #[inline]
     fn read(&mut self, buf: &mut [u8], deadline: Deadline) -> io::Result<usize> {
         if deadline.is_some() {
             wait_fd(self.0, libc::POLLIN, deadline)?;
@@ -109,6 +111,7 @@ impl Transport for FdTransport {
     fn write(&mut self, buf: &[u8], deadline: Deadline) -> io::Result<usize> {
         self.write_vectored(&[IoSlice::new(buf)], deadline)
     }
+    #[inline]
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>], deadline: Deadline) -> io::Result<usize> {
         loop {
             if deadline.is_some() {
@@ -678,6 +681,7 @@ impl Conn<'_> {
 }
 
 impl Transport for Conn<'_> {
+    #[inline]
     fn read(&mut self, buf: &mut [u8], deadline: Deadline) -> io::Result<usize> {
         match &mut self.inner {
             Inner::Fd(t) => t.read(buf, deadline),
@@ -687,6 +691,7 @@ impl Transport for Conn<'_> {
     fn write(&mut self, buf: &[u8], deadline: Deadline) -> io::Result<usize> {
         self.write_vectored(&[IoSlice::new(buf)], deadline)
     }
+    #[inline]
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>], deadline: Deadline) -> io::Result<usize> {
         let lock = if self.per_write { self.lock } else { None };
         let _g = lock.map(|l| l.lock().unwrap_or_else(|e| e.into_inner()));
