@@ -13,7 +13,10 @@
 use crate::etf::atom::AtomRef;
 use crate::etf::decode::{Decoder, PidRef};
 use crate::etf::encode::{self, SliceSink};
-use crate::etf::tag::VERSION_MAGIC;
+use crate::etf::tag::{
+    BINARY_EXT, INTEGER_EXT, LIST_EXT, NEW_PID_EXT, NIL_EXT, SMALL_ATOM_EXT, SMALL_ATOM_UTF8_EXT,
+    SMALL_INTEGER_EXT, SMALL_TUPLE_EXT, VERSION_MAGIC,
+};
 
 use super::error::{Error, Result};
 use super::trace;
@@ -176,7 +179,100 @@ pub enum Presence {
 
 /// Parses a control message (after `'p'`) from `hdr`: its fields and what
 /// must follow them. A known kind must have its exact arity.
+#[inline]
 pub fn parse_control(hdr: &[u8]) -> std::result::Result<(Control<'_>, Layout), crate::etf::Error> {
+    if let Some(parsed) = parse_plain_send(hdr) {
+        return Ok(parsed);
+    }
+    parse_control_general(hdr)
+}
+
+/// The short atom (`SMALL_ATOM_UTF8_EXT` or `SMALL_ATOM_EXT`) at `pos`
+/// and the position after it; `None` for anything else or a cut one. No
+/// atom of at most 255 bytes is too long, so it needs no other check.
+#[inline(always)]
+fn short_atom_at(b: &[u8], pos: usize) -> Option<(AtomRef<'_>, usize)> {
+    let (&tag, &len) = (b.get(pos)?, b.get(pos + 1)?);
+    let utf8 = match tag {
+        SMALL_ATOM_UTF8_EXT => true,
+        SMALL_ATOM_EXT => false,
+        _ => return None,
+    };
+    let end = pos + 2 + len as usize;
+    let bytes = b.get(pos + 2..end)?;
+    Some((AtomRef { bytes, utf8 }, end))
+}
+
+/// The `NEW_PID_EXT` with a short node atom at `pos` and the position
+/// after it; `None` for anything else or a cut one.
+#[inline(always)]
+fn new_pid_at(b: &[u8], pos: usize) -> Option<(PidRef<'_>, usize)> {
+    if *b.get(pos)? != NEW_PID_EXT {
+        return None;
+    }
+    let (node, at) = short_atom_at(b, pos + 1)?;
+    let n: &[u8; 12] = b.get(at..at + 12)?.try_into().ok()?;
+    let word = |i: usize| u32::from_be_bytes([n[i], n[i + 1], n[i + 2], n[i + 3]]);
+    let pid = PidRef {
+        node,
+        num: word(0),
+        serial: word(4),
+        creation: word(8),
+    };
+    Some((pid, at + 12))
+}
+
+/// The control messages of almost every message, `{SEND, Cookie, To}`
+/// and `{REG_SEND, From, Cookie, Name}` with short atoms and `NEW_PID_EXT`
+/// pids, parsed straight from their bytes: exactly what
+/// [`parse_control_general`] makes of them. `None` for everything else
+/// (which the general parser then parses or rejects).
+#[inline]
+fn parse_plain_send(hdr: &[u8]) -> Option<(Control<'_>, Layout)> {
+    let mut c = Control::default();
+    parse_plain_send_into(hdr, &mut c).map(|layout| (c, layout))
+}
+
+/// [`parse_plain_send`] into `c` (which must be all `None`), where it is
+/// kept; `c` is unspecified after `None`.
+#[inline(always)]
+fn parse_plain_send_into<'a>(hdr: &'a [u8], c: &mut Control<'a>) -> Option<Layout> {
+    let head: &[u8; 5] = hdr.get(..5)?.try_into().ok()?;
+    if head[0] != VERSION_MAGIC || head[1] != SMALL_TUPLE_EXT || head[3] != SMALL_INTEGER_EXT {
+        return None;
+    }
+    c.kind = i64::from(head[4]);
+    let end = match (c.kind, head[2]) {
+        (kind::SEND, 3) => {
+            let (cookie, at) = short_atom_at(hdr, 5)?;
+            let (to, at) = new_pid_at(hdr, at)?;
+            c.cookie = Some(cookie);
+            c.to = Some(to);
+            at
+        }
+        (kind::REG_SEND, 4) => {
+            let (from, at) = new_pid_at(hdr, 5)?;
+            let (cookie, at) = short_atom_at(hdr, at)?;
+            let (name, at) = short_atom_at(hdr, at)?;
+            c.from = Some(from);
+            c.cookie = Some(cookie);
+            c.to_name = Some(name);
+            at
+        }
+        _ => return None,
+    };
+    Some(Layout {
+        payload_start: end,
+        elements: 0,
+        message: Presence::Required,
+    })
+}
+
+/// [`parse_control`] for every control message.
+#[inline(never)]
+fn parse_control_general(
+    hdr: &[u8],
+) -> std::result::Result<(Control<'_>, Layout), crate::etf::Error> {
     use crate::etf::Error::Malformed;
     let mut d = Decoder::new(hdr);
     if d.version()? != VERSION_MAGIC {
@@ -275,6 +371,17 @@ pub fn check_payload(
     layout: &Layout,
 ) -> std::result::Result<(), crate::etf::Error> {
     use crate::etf::Error::Malformed;
+    if layout.elements == 0 && layout.message == Presence::Required {
+        // SEND and REG_SEND: the message term, and nothing else.
+        return match payload.first() {
+            None => Err(Malformed("no message after the control message")),
+            Some(&VERSION_MAGIC) => match skip_term(payload, 1)? == payload.len() {
+                true => Ok(()),
+                false => Err(Malformed("bytes after the message")),
+            },
+            Some(&v) => Err(crate::etf::Error::UnexpectedTag(v)),
+        };
+    }
     let mut d = Decoder::new(payload);
     for _ in 0..layout.elements {
         d.skip()?;
@@ -288,13 +395,61 @@ pub fn check_payload(
             if d.version()? != VERSION_MAGIC {
                 return Err(Malformed("message without its version byte"));
             }
-            d.skip()?;
-            if d.position() != payload.len() {
+            if skip_term(payload, d.position())? != payload.len() {
                 return Err(Malformed("bytes after the message"));
             }
             Ok(())
         }
     }
+}
+
+/// Steps over the term at `pos` of `b`, checked as [`Decoder::skip`]
+/// checks it, and returns the position after it. The common items (small
+/// integers, short atoms, `[]`, binaries, small tuples, lists, new pids
+/// with short node atoms) are stepped over here; every other item is left
+/// to [`Decoder::skip`].
+fn skip_term(b: &[u8], mut pos: usize) -> std::result::Result<usize, crate::etf::Error> {
+    use crate::etf::Error::Truncated;
+    let u8_at = |i: usize| b.get(i).copied().ok_or(Truncated);
+    let u32_at = |i: usize| {
+        b.get(i..i + 4)
+            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+            .ok_or(Truncated)
+    };
+    let mut pending: u64 = 1;
+    while pending > 0 {
+        pending -= 1;
+        let size = match u8_at(pos)? {
+            SMALL_INTEGER_EXT => 2,
+            INTEGER_EXT => 5,
+            NIL_EXT => 1,
+            SMALL_ATOM_UTF8_EXT | SMALL_ATOM_EXT => 2 + u8_at(pos + 1)? as usize,
+            BINARY_EXT => (u32_at(pos + 1)? as usize).saturating_add(5),
+            SMALL_TUPLE_EXT => {
+                pending += u64::from(u8_at(pos + 1)?);
+                2
+            }
+            LIST_EXT => {
+                pending += u64::from(u32_at(pos + 1)?) + 1;
+                5
+            }
+            NEW_PID_EXT if matches!(u8_at(pos + 1)?, SMALL_ATOM_UTF8_EXT | SMALL_ATOM_EXT) => {
+                1 + 2 + u8_at(pos + 2)? as usize + 12
+            }
+            _ => {
+                let mut d = Decoder::at(b, pos);
+                d.skip()?;
+                pos = d.position();
+                continue;
+            }
+        };
+        // (pos <= b.len() here.)
+        if size > b.len() - pos {
+            return Err(Truncated);
+        }
+        pos += size;
+    }
+    Ok(pos)
 }
 
 /// Checks one whole pass-through frame as [`receive_raw`] returns it.
@@ -320,13 +475,32 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
     payload: &mut B,
     deadline: Deadline,
 ) -> Result<Received<'h>> {
+    let got = receive_with(t, header, payload, deadline, |control, payload_len| {
+        Received::Message {
+            control: *control,
+            payload_len,
+        }
+    })?;
+    Ok(got.unwrap_or(Received::Tick))
+}
+
+/// [`receive`], handing a message's control message and payload length to
+/// `f` (where it is built, not copied around): `Ok(None)` for a tick.
+#[inline]
+pub fn receive_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
+    t: &mut T,
+    header: &'h mut Vec<u8>,
+    payload: &mut B,
+    deadline: Deadline,
+    f: impl FnOnce(&Control<'h>, usize) -> R,
+) -> Result<Option<R>> {
     let mut len_bytes = [0u8; 4];
     read_exact(t, &mut len_bytes, deadline)?;
     let len = u32::from_be_bytes(len_bytes) as usize;
     if len == 0 {
         trace::log(5, format_args!("<- TICK"));
         send_tick(t, deadline)?;
-        return Ok(Received::Tick);
+        return Ok(None);
     }
     if len > MAX_FRAME {
         return Err(Error::TooLarge(len as u64));
@@ -334,10 +508,13 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
 
     // Read the start of the frame and parse the control message, reading
     // more while it is cut short.
-    header.clear();
+    // (`header` keeps the length it grew to; only its first `have` bytes
+    // are this frame's.)
     let mut have = len.min(FIRST_CHUNK);
-    header.resize(have, 0);
-    read_exact(t, header, deadline)?;
+    if header.len() < have {
+        header.resize(have, 0);
+    }
+    read_exact(t, &mut header[..have], deadline)?;
     if header[0] != PASS_THROUGH {
         drain(t, len - have, deadline)?;
         return Err(Error::BadMessage("not a pass-through frame"));
@@ -346,18 +523,28 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
     while have < len
         && have < MAX_CONTROL
         && matches!(
-            parse_control(&header[1..]),
+            parse_control(&header[1..have]),
             Err(crate::etf::Error::Truncated)
         )
     {
         let more = (len - have).min(have).min(MAX_CONTROL - have);
-        header.resize(have + more, 0);
-        read_exact(t, &mut header[have..], deadline)?;
+        if header.len() < have + more {
+            header.resize(have + more, 0);
+        }
+        read_exact(t, &mut header[have..have + more], deadline)?;
         have += more;
     }
-    let header: &'h [u8] = header;
-    let (control, layout) = match parse_control(&header[1..]) {
-        Ok(parsed) => parsed,
+    let header: &'h [u8] = &header[..have];
+    let mut control = Control::default();
+    let parsed = match parse_plain_send_into(&header[1..], &mut control) {
+        Some(layout) => Ok(layout),
+        None => parse_control_general(&header[1..]).map(|(c, layout)| {
+            control = c;
+            layout
+        }),
+    };
+    let layout = match parsed {
+        Ok(layout) => layout,
         Err(_) => {
             drain(t, len - have, deadline)?;
             return Err(Error::BadMessage("malformed control message"));
@@ -412,10 +599,7 @@ pub fn receive<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized>(
             send_unlink_id_ack(t, id, to.into(), from.into(), deadline)?;
         }
     }
-    Ok(Received::Message {
-        control,
-        payload_len,
-    })
+    Ok(Some(f(&control, payload_len)))
 }
 
 /// Reads one frame as it is (pass-through byte, control message and
@@ -569,12 +753,109 @@ pub fn send_to_name<T: Transport + ?Sized>(
     }
     let bound = HEAD_START + pid_size(from) + 3 + 3 + name.len();
     send_with_control(t, bound, payload, deadline, |s| {
-        encode::tuple_header(s, 4)?;
-        encode::long(s, kind::REG_SEND)?;
-        pid(s, from)?;
-        encode::atom(s, b"", crate::etf::atom::enc::LATIN1)?;
-        encode::atom(s, name, crate::etf::atom::enc::UTF8)
+        reg_send_control(s, from, name)
     })
+}
+
+/// The last `REG_SEND` control message encoded for a connection, kept
+/// under its write lock: a program sends from the same pid to the same
+/// name again and again, and the same pid and name give the same bytes.
+#[derive(Debug, Default)]
+pub struct SendCache {
+    /// `'p'` and the control message (with its version byte); empty while
+    /// nothing valid is cached.
+    control: Vec<u8>,
+    /// The pid's node name and then the registered name it was made for.
+    key: Vec<u8>,
+    node_len: usize,
+    num: u32,
+    serial: u32,
+    creation: u32,
+}
+
+impl SendCache {
+    fn holds(&self, from: PidView<'_>, name: &[u8]) -> bool {
+        !self.control.is_empty()
+            && self.num == from.num
+            && self.serial == from.serial
+            && self.creation == from.creation
+            && self.node_len == from.node.len()
+            && self.key.len() == from.node.len() + name.len()
+            && self.key[..self.node_len] == *from.node
+            && self.key[self.node_len..] == *name
+    }
+
+    /// Encodes the control message of `from` sending to `name`, or fails
+    /// as [`send_to_name`] fails (leaving the cache empty).
+    fn fill(&mut self, from: PidView<'_>, name: &[u8]) -> Result<()> {
+        self.control.clear();
+        self.key.clear();
+        let bound = 1 + 1 + 2 + 2 + pid_size(from) + 3 + 3 + name.len();
+        let mut control = std::mem::take(&mut self.control);
+        control.resize(bound, 0);
+        control[0] = PASS_THROUGH;
+        let mut s = SliceSink::new(&mut control, 1);
+        let encoded = encode::version(&mut s)
+            .and_then(|()| reg_send_control(&mut s, from, name))
+            .map(|()| s.position());
+        match encoded {
+            Ok(end) => {
+                control.truncate(end);
+                self.control = control;
+            }
+            Err(e) => {
+                control.clear();
+                self.control = control;
+                return Err(e.into());
+            }
+        }
+        self.key.extend_from_slice(from.node);
+        self.key.extend_from_slice(name);
+        self.node_len = from.node.len();
+        self.num = from.num;
+        self.serial = from.serial;
+        self.creation = from.creation;
+        Ok(())
+    }
+}
+
+fn reg_send_control(
+    s: &mut SliceSink<'_>,
+    from: PidView<'_>,
+    name: &[u8],
+) -> crate::etf::Result<()> {
+    encode::tuple_header(s, 4)?;
+    encode::long(s, kind::REG_SEND)?;
+    pid(s, from)?;
+    encode::atom(s, b"", crate::etf::atom::enc::LATIN1)?;
+    encode::atom(s, name, crate::etf::atom::enc::UTF8)
+}
+
+/// [`send_to_name`] through the connection's [`SendCache`] (whose lock
+/// the caller holds): the same bytes on the wire, the same errors.
+pub fn send_to_name_cached<T: Transport + ?Sized>(
+    t: &mut T,
+    cache: &mut SendCache,
+    from: PidView<'_>,
+    name: &[u8],
+    payload: &[u8],
+    deadline: Deadline,
+) -> Result<()> {
+    if trace::enabled(4) {
+        trace::log(
+            4,
+            format_args!(
+                "-> REG_SEND to {} ({} bytes)",
+                String::from_utf8_lossy(name),
+                payload.len()
+            ),
+        );
+    }
+    if !cache.holds(from, name) {
+        cache.fill(from, name)?;
+    }
+    let len = frame_len(cache.control.len() + payload.len())?.to_be_bytes();
+    write_all_vectored(t, &[&len, &cache.control, payload], deadline)
 }
 
 /// Sends a control message without payload whose elements after the kind
@@ -637,5 +918,136 @@ pub fn kind_name(k: i64) -> &'static str {
         kind::UNLINK_ID => "UNLINK_ID",
         kind::UNLINK_ID_ACK => "UNLINK_ID_ACK",
         _ => "unknown control message",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg_send_frame(node: &[u8], name: &[u8]) -> Vec<u8> {
+        let from = PidView {
+            node,
+            num: 7,
+            serial: 1,
+            creation: 0x1234_5678,
+        };
+        let mut c = SendCache::default();
+        c.fill(from, name).unwrap();
+        c.control
+    }
+
+    fn send_frame_bytes(node: &[u8]) -> Vec<u8> {
+        let mut buf = vec![0u8; 64 + node.len()];
+        let mut s = SliceSink::new(&mut buf, 0);
+        encode::version(&mut s).unwrap();
+        encode::tuple_header(&mut s, 3).unwrap();
+        encode::long(&mut s, kind::SEND).unwrap();
+        encode::atom(&mut s, b"", crate::etf::atom::enc::LATIN1).unwrap();
+        encode::pid(&mut s, node, 1, 2, 3).unwrap();
+        let end = s.position();
+        buf.truncate(end);
+        buf
+    }
+
+    /// The fast parser agrees with the general one on every prefix and
+    /// every one-byte change of the control messages it handles.
+    #[test]
+    fn plain_send_matches_general() {
+        let mut inputs = vec![
+            reg_send_frame(b"a@b", b"reg")[1..].to_vec(),
+            reg_send_frame(b"n\xc3\xa9@h", b"")[1..].to_vec(),
+            send_frame_bytes(b"x@y"),
+        ];
+        for base in inputs.clone() {
+            for i in 0..base.len() {
+                for v in [0u8, 1, 3, 4, 6, 0x58, 0x61, 0x64, 0x73, 0x77, 0xff] {
+                    let mut b = base.clone();
+                    b[i] = v;
+                    inputs.push(b);
+                }
+            }
+        }
+        for input in inputs {
+            for n in 0..=input.len() {
+                let hdr = &input[..n];
+                let general = parse_control_general(hdr);
+                match parse_plain_send(hdr) {
+                    Some((c, l)) => {
+                        let (gc, gl) = general.expect("general parser rejects");
+                        assert_eq!(l, gl);
+                        assert_eq!(format!("{c:?}"), format!("{gc:?}"));
+                    }
+                    None => {
+                        // Only kinds the fast path does not take, or errors.
+                        if let Ok((gc, _)) = general {
+                            assert!(
+                                !matches!(gc.kind, kind::SEND | kind::REG_SEND)
+                                    || gc.cookie.is_some_and(|a| a.bytes.len() > 255)
+                                    || hdr.contains(&crate::etf::tag::PID_EXT)
+                                    || hdr.contains(&crate::etf::tag::ATOM_EXT)
+                                    || hdr.contains(&crate::etf::tag::ATOM_UTF8_EXT)
+                                    || hdr.contains(&crate::etf::tag::INTEGER_EXT),
+                                "fast path missed {hdr:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// skip_term accepts and rejects exactly what Decoder::skip does.
+    #[test]
+    fn skip_term_matches_decoder() {
+        let pid = [&[NEW_PID_EXT, SMALL_ATOM_UTF8_EXT, 3][..], b"a@b", &[0; 12]].concat();
+        let terms: Vec<Vec<u8>> = vec![
+            [
+                &[SMALL_TUPLE_EXT, 2][..],
+                &pid,
+                &[BINARY_EXT, 0, 0, 0, 3, 1, 2, 3],
+            ]
+            .concat(),
+            [
+                &[LIST_EXT, 0, 0, 0, 2, SMALL_INTEGER_EXT, 1][..],
+                &[INTEGER_EXT, 0, 0, 0, 1],
+            ]
+            .concat()
+            .into_iter()
+            .chain([NIL_EXT, NIL_EXT])
+            .collect(),
+            [
+                &[SMALL_TUPLE_EXT, 3, SMALL_ATOM_EXT, 1, b'x'][..],
+                b"F",
+                &[0; 8],
+                &[NIL_EXT],
+            ]
+            .concat(),
+            [&[BINARY_EXT, 0xff, 0xff, 0xff, 0xff][..], &[0; 4]].concat(),
+            [
+                &[NEW_PID_EXT, SMALL_ATOM_EXT, 200][..],
+                &[b'a'; 200],
+                &[0; 12],
+            ]
+            .concat(),
+        ];
+        for base in terms {
+            let mut inputs = vec![base.clone()];
+            for i in 0..base.len() {
+                for v in [0u8, 1, 2, 0x58, 0x61, 0x6a, 0x6c, 0x6d, 0x77, 0xff] {
+                    let mut b = base.clone();
+                    b[i] = v;
+                    inputs.push(b);
+                }
+            }
+            for input in inputs {
+                for n in 0..=input.len() {
+                    let b = &input[..n];
+                    let mut d = Decoder::new(b);
+                    let want = d.skip().map(|()| d.position()).ok();
+                    assert_eq!(skip_term(b, 0).ok(), want, "{b:?}");
+                }
+            }
+        }
     }
 }

@@ -186,14 +186,20 @@ pub fn write_all_vectored<T: Transport + ?Sized>(
             continue;
         }
         let mut slices: [IoSlice<'_>; 4] = [IoSlice::new(&[]); 4];
-        let mut n = 0;
-        for (i, b) in bufs[idx..].iter().take(4).enumerate() {
-            slices[i] = IoSlice::new(if i == 0 { &b[off..] } else { b });
-            n += 1;
+        let n = (bufs.len() - idx).min(4);
+        let mut offered = bufs[idx].len() - off;
+        slices[0] = IoSlice::new(&bufs[idx][off..]);
+        for i in 1..n {
+            slices[i] = IoSlice::new(bufs[idx + i]);
+            offered += bufs[idx + i].len();
         }
         let mut written = t.write_vectored(&slices[..n], deadline)?;
         if written == 0 {
             return Err(Error::Io(io::ErrorKind::WriteZero.into()));
+        }
+        if written == offered && idx + n == bufs.len() {
+            // All of it, as almost always.
+            return Ok(());
         }
         while written > 0 && idx < bufs.len() {
             let left = bufs[idx].len() - off;

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use libc::{c_char, c_int, c_long, c_uchar, c_uint, c_void};
 
-use super::boundary::{array_str, cstr, guard, set_array_str, set_errno};
+use super::boundary::{array_bytes_mut, array_str, cstr, guard, set_array_str, set_errno};
 use super::decode::{ei_decode_trace, store_pid};
 use super::sockets::{
     self, check, deadline_ms, default_callbacks, lookup, tmo_ms, wait_fd, UserTransport,
@@ -21,7 +21,7 @@ use super::sockets::{
 };
 use super::types::*;
 use crate::dist::handshake::{self, Local};
-use crate::dist::message::{self, kind, PayloadBuf, PidView, Received};
+use crate::dist::message::{self, kind, PayloadBuf, PidView, SendCache};
 use crate::dist::transport::Deadline;
 use crate::dist::{self, flags, trace};
 use crate::epmd;
@@ -357,7 +357,10 @@ pub unsafe extern "C" fn ei_thisalivename(ec: *const ei_cnode) -> *const c_char 
 
 /// True once the node has a name (`alive@host`).
 fn named(ec: &ei_cnode) -> bool {
-    array_str(&ec.thisnodename).is_ok_and(|n| n.contains(&b'@'))
+    array_str(&ec.thisnodename).is_ok_and(|n| {
+        // SAFETY: memchr reads the n.len() bytes of n.
+        !unsafe { libc::memchr(n.as_ptr().cast(), c_int::from(b'@'), n.len()) }.is_null()
+    })
 }
 
 /// The node's own pid; NULL (`EINVAL`) before it has a name.
@@ -1004,11 +1007,11 @@ unsafe fn payload<'a>(buf: *const c_char, len: c_int) -> Result<&'a [u8], Fail> 
 /// Writes one message on `fd` while holding its write lock.
 fn send_on(
     fd: c_int,
-    f: impl FnOnce(&mut sockets::Conn<'_>) -> dist::Result<()>,
+    f: impl FnOnce(&mut sockets::Conn<'_>, Option<&mut SendCache>) -> dist::Result<()>,
 ) -> Result<c_int, Fail> {
     let sock = lookup(fd)?;
-    let _g = sock.lock_writes();
-    f(&mut sock.transport().locked_by_caller())?;
+    let mut g = sock.lock_writes();
+    f(&mut sock.transport().locked_by_caller(), g.as_deref_mut())?;
     set_errno(0);
     Ok(0)
 }
@@ -1027,7 +1030,7 @@ pub unsafe extern "C" fn ei_send_encoded_tmo(
         // SAFETY: the caller's contract.
         let (to, msg) = unsafe { (to.as_ref().ok_or_else(Fail::inval)?, payload(msg, msglen)?) };
         let to = pid_view(to)?;
-        send_on(fd, |t| message::send_to_pid(t, to, msg, deadline))
+        send_on(fd, |t, _| message::send_to_pid(t, to, msg, deadline))
     })
 }
 
@@ -1090,7 +1093,10 @@ pub unsafe extern "C" fn ei_send_reg_encoded_tmo(
             )
         };
         let from = pid_view(from)?;
-        send_on(fd, |t| message::send_to_name(t, from, to, msg, deadline))
+        send_on(fd, |t, cache| match cache {
+            Some(c) => message::send_to_name_cached(t, c, from, to, msg, deadline),
+            None => message::send_to_name(t, from, to, msg, deadline),
+        })
     })
 }
 
@@ -1190,16 +1196,16 @@ impl PayloadBuf for CBuf<'_> {
 fn fill_msg(msg: &mut erlang_msg, c: &message::Control<'_>) -> Result<(), Fail> {
     msg.msgtype = c.reported_kind() as c_long;
     if let Some(p) = &c.from {
-        store_pid(p, &mut msg.from)?;
+        put_pid(p, &mut msg.from)?;
     }
     if let Some(p) = &c.to {
-        store_pid(p, &mut msg.to)?;
+        put_pid(p, &mut msg.to)?;
     }
     if let Some(a) = &c.to_name {
-        set_array_str(&mut msg.toname, a.bytes)?;
+        put_array_str(&mut msg.toname, a.bytes)?;
     }
     if let Some(a) = &c.cookie {
-        set_array_str(&mut msg.cookie, a.bytes)?;
+        put_array_str(&mut msg.cookie, a.bytes)?;
     }
     if let Some(tok) = c.token {
         let mut idx: c_int = 0;
@@ -1208,6 +1214,35 @@ fn fill_msg(msg: &mut erlang_msg, c: &message::Control<'_>) -> Result<(), Fail> 
             return Err(Fail::new(ERL_ERROR, libc::EBADMSG));
         }
     }
+    Ok(())
+}
+
+/// [`store_pid`], copying a UTF-8 node name that fits straight away (as
+/// `store_pid` does, without its conversions of other names).
+#[inline]
+fn put_pid(p: &crate::etf::decode::PidRef<'_>, out: &mut erlang_pid) -> Result<(), Fail> {
+    let node = p.node.bytes;
+    if p.node.utf8 && node.len() < MAXATOMLEN_UTF8 {
+        let dst = array_bytes_mut(&mut out.node);
+        dst[..node.len()].copy_from_slice(node);
+        dst[node.len()] = 0;
+        out.num = p.num;
+        out.serial = p.serial;
+        out.creation = p.creation;
+        return Ok(());
+    }
+    Ok(store_pid(p, out)?)
+}
+
+/// [`set_array_str`] with one copy.
+#[inline]
+fn put_array_str(dst: &mut [c_char], src: &[u8]) -> Result<(), Fail> {
+    if src.len() >= dst.len() {
+        return Ok(set_array_str(dst, src)?);
+    }
+    let dst = array_bytes_mut(dst);
+    dst[..src.len()].copy_from_slice(src);
+    dst[src.len()] = 0;
     Ok(())
 }
 
@@ -1223,16 +1258,11 @@ fn receive_into(
     let mut t = sock.transport();
     HEADER.with(|h| {
         let mut h = h.borrow_mut();
-        match message::receive(&mut t, &mut h, &mut buf, deadline)? {
-            Received::Tick => Ok(None),
-            Received::Message {
-                control,
-                payload_len,
-            } => {
-                fill_msg(msg, &control)?;
-                Ok(Some((control.reported_kind(), payload_len)))
-            }
-        }
+        let got = message::receive_with(&mut t, &mut h, &mut buf, deadline, |control, len| {
+            fill_msg(msg, control)?;
+            Ok((control.reported_kind(), len))
+        })?;
+        got.transpose()
     })
 }
 

@@ -3,13 +3,16 @@
 //! (`ei_default_socket_callbacks`), and the table that remembers, per file
 //! descriptor, how to reach a connection.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
 use libc::{c_char, c_int, c_uint, c_void, ssize_t};
 
+use crate::dist::message::SendCache;
 use crate::dist::transport::{remaining, retry_interrupted, Deadline, Transport};
 
 use super::types::ei_socket_callbacks;
@@ -56,6 +59,7 @@ pub fn wait_fd(fd: c_int, events: i16, deadline: Deadline) -> io::Result<()> {
     }
 }
 
+#[inline]
 fn fd_read(fd: c_int, buf: &mut [u8]) -> io::Result<usize> {
     retry_interrupted(|| {
         // SAFETY: buf is valid for writes of its length.
@@ -97,16 +101,22 @@ fn fd_writev(fd: c_int, bufs: &[IoSlice<'_>], nonblocking: bool) -> io::Result<u
 pub struct FdTransport(pub c_int);
 
 impl Transport for FdTransport {
+    #[inline]
     fn read(&mut self, buf: &mut [u8], deadline: Deadline) -> io::Result<usize> {
-        wait_fd(self.0, libc::POLLIN, deadline)?;
+        if deadline.is_some() {
+            wait_fd(self.0, libc::POLLIN, deadline)?;
+        }
         fd_read(self.0, buf)
     }
     fn write(&mut self, buf: &[u8], deadline: Deadline) -> io::Result<usize> {
         self.write_vectored(&[IoSlice::new(buf)], deadline)
     }
+    #[inline]
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>], deadline: Deadline) -> io::Result<usize> {
         loop {
-            wait_fd(self.0, libc::POLLOUT, deadline)?;
+            if deadline.is_some() {
+                wait_fd(self.0, libc::POLLOUT, deadline)?;
+            }
             match fd_writev(self.0, bufs, deadline.is_some()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 r => return r,
@@ -504,8 +514,9 @@ pub struct SocketInfo {
     pub cbs: *mut ei_socket_callbacks,
     pub ctx: *mut c_void,
     /// Held for each whole message written, so that a tick answered by a
-    /// receiving thread never lands inside another thread's message.
-    write_lock: Mutex<()>,
+    /// receiving thread never lands inside another thread's message; it
+    /// guards the connection's cache of its last `REG_SEND` control message.
+    write_lock: Mutex<SendCache>,
 }
 
 // SAFETY: the callbacks and context are the program's; libei shares them
@@ -539,23 +550,36 @@ type FdMap = HashMap<c_int, Arc<SocketInfo>, std::hash::BuildHasherDefault<FdHas
 
 static TABLE: LazyLock<RwLock<FdMap>> = LazyLock::new(Default::default);
 
+/// Bumped, under the table's write lock, by every change to the table.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Each thread's last entry found by [`lookup`]: the table's
+    /// generation then, the descriptor and the entry. Every send and
+    /// receive looks its descriptor up, mostly the same one again.
+    static LAST: RefCell<(u64, c_int, Option<Arc<SocketInfo>>)> =
+        const { RefCell::new((u64::MAX, -1, None)) };
+}
+
 /// Records a socket (replacing what a closed descriptor of the same number
 /// left behind).
 pub fn register(fd: c_int, cbs: *mut ei_socket_callbacks, ctx: *mut c_void) {
     let info = Arc::new(SocketInfo {
         cbs,
         ctx,
-        write_lock: Mutex::new(()),
+        write_lock: Mutex::new(SendCache::default()),
     });
-    TABLE
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(fd, info);
+    let mut table = TABLE.write().unwrap_or_else(|e| e.into_inner());
+    table.insert(fd, info);
+    GENERATION.fetch_add(1, Ordering::Release);
 }
 
 /// Forgets a socket.
 pub fn unregister(fd: c_int) -> Option<Arc<SocketInfo>> {
-    TABLE.write().unwrap_or_else(|e| e.into_inner()).remove(&fd)
+    let mut table = TABLE.write().unwrap_or_else(|e| e.into_inner());
+    let info = table.remove(&fd);
+    GENERATION.fetch_add(1, Ordering::Release);
+    info
 }
 
 /// How to reach the socket `fd`: its table entry, or, for a descriptor the
@@ -564,11 +588,32 @@ pub fn lookup(fd: c_int) -> io::Result<Sock> {
     if fd < 0 {
         return Err(io::Error::from_raw_os_error(libc::EBADF));
     }
-    let info = TABLE
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&fd)
-        .cloned();
+    let generation = GENERATION.load(Ordering::Acquire);
+    let cached = LAST
+        .try_with(|last| match &*last.borrow() {
+            (g, f, Some(info)) if *g == generation && *f == fd => Some(info.clone()),
+            _ => None,
+        })
+        .ok()
+        .flatten();
+    if let Some(info) = cached {
+        return Ok(Sock {
+            fd,
+            info: Some(info),
+        });
+    }
+    let table = TABLE.read().unwrap_or_else(|e| e.into_inner());
+    // Read under the lock: the generation of exactly this table.
+    let generation = GENERATION.load(Ordering::Acquire);
+    let info = table.get(&fd).cloned();
+    drop(table);
+    if let Some(i) = &info {
+        let _ = LAST.try_with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = (generation, fd, Some(i.clone()));
+            }
+        });
+    }
     Ok(Sock { fd, info })
 }
 
@@ -608,7 +653,7 @@ impl Sock {
     }
 
     /// Takes the write lock for a whole message.
-    pub fn lock_writes(&self) -> Option<MutexGuard<'_, ()>> {
+    pub fn lock_writes(&self) -> Option<MutexGuard<'_, SendCache>> {
         self.info
             .as_ref()
             .map(|i| i.write_lock.lock().unwrap_or_else(|e| e.into_inner()))
@@ -623,7 +668,7 @@ enum Inner {
 /// A transport over a [`Sock`].
 pub struct Conn<'a> {
     inner: Inner,
-    lock: Option<&'a Mutex<()>>,
+    lock: Option<&'a Mutex<SendCache>>,
     per_write: bool,
 }
 
@@ -636,6 +681,7 @@ impl Conn<'_> {
 }
 
 impl Transport for Conn<'_> {
+    #[inline]
     fn read(&mut self, buf: &mut [u8], deadline: Deadline) -> io::Result<usize> {
         match &mut self.inner {
             Inner::Fd(t) => t.read(buf, deadline),
@@ -645,6 +691,7 @@ impl Transport for Conn<'_> {
     fn write(&mut self, buf: &[u8], deadline: Deadline) -> io::Result<usize> {
         self.write_vectored(&[IoSlice::new(buf)], deadline)
     }
+    #[inline]
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>], deadline: Deadline) -> io::Result<usize> {
         let lock = if self.per_write { self.lock } else { None };
         let _g = lock.map(|l| l.lock().unwrap_or_else(|e| e.into_inner()));
