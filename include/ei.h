@@ -575,36 +575,6 @@ int ei_receive_tmo(int fd, unsigned char *bufp, int bufsize, unsigned int ms);
 int ei_receive(int fd, unsigned char *bufp, int bufsize);
 
 /**
- * Reads the version byte (131).
- */
-int ei_decode_version(const char *buf, int *index, int *version);
-
-/**
- * Decodes an integer that fits a `long`.
- */
-int ei_decode_long(const char *buf, int *index, long *p);
-
-/**
- * Decodes a non-negative integer that fits an `unsigned long`.
- */
-int ei_decode_ulong(const char *buf, int *index, unsigned long *p);
-
-/**
- * Decodes an integer that fits a `long long`.
- */
-int ei_decode_longlong(const char *buf, int *index, long long *p);
-
-/**
- * Decodes a non-negative integer that fits an `unsigned long long`.
- */
-int ei_decode_ulonglong(const char *buf, int *index, unsigned long long *p);
-
-/**
- * Decodes a float (`NEW_FLOAT_EXT` or the old `FLOAT_EXT`).
- */
-int ei_decode_double(const char *buf, int *index, double *p);
-
-/**
  * Decodes the atom `true` (1) or `false` (0).
  */
 int ei_decode_boolean(const char *buf, int *index, int *p);
@@ -613,38 +583,6 @@ int ei_decode_boolean(const char *buf, int *index, int *p);
  * Decodes an integer 0..255 into a char.
  */
 int ei_decode_char(const char *buf, int *index, char *p);
-
-/**
- * Decodes a string (`STRING_EXT`, `[]`, or a list of small integers) into
- * `p`, which must hold its length plus a NUL.
- */
-int ei_decode_string(const char *buf, int *index, char *p);
-
-/**
- * Decodes an atom into `p` (MAXATOMLEN bytes) as Latin-1; fails on atoms
- * outside Latin-1.
- */
-int ei_decode_atom(const char *buf, int *index, char *p);
-
-/**
- * Decodes an atom into `p` (`destlen` bytes, NUL included) converted to
- * `want` (ERLANG_ASCII, ERLANG_LATIN1, ERLANG_UTF8, or an or of them: any
- * of which is acceptable). `was` receives the encoding in the buffer,
- * `result` that of the output (ERLANG_ASCII when all ASCII).
- */
-int ei_decode_atom_as(const char *buf,
-                      int *index,
-                      char *p,
-                      int destlen,
-                      erlang_char_encoding want,
-                      erlang_char_encoding *was,
-                      erlang_char_encoding *result);
-
-/**
- * Decodes a binary: copies its bytes to `p` (if not NULL) and its length to
- * `len`.
- */
-int ei_decode_binary(const char *buf, int *index, void *p, long *len);
 
 /**
  * Decodes a bitstring without copying: `*pp` points at its first byte in
@@ -657,40 +595,14 @@ int ei_decode_bitstring(const char *buf,
                         size_t *nbitsp);
 
 /**
- * Decodes a pid.
- */
-int ei_decode_pid(const char *buf, int *index, erlang_pid *p);
-
-/**
  * Decodes a port (any of its three encodings).
  */
 int ei_decode_port(const char *buf, int *index, erlang_port *p);
 
 /**
- * Decodes a reference (at most 5 words).
- */
-int ei_decode_ref(const char *buf, int *index, erlang_ref *p);
-
-/**
  * Decodes a trace token `{Flags, Label, Serial, From, Prev}`.
  */
 int ei_decode_trace(const char *buf, int *index, erlang_trace *p);
-
-/**
- * Decodes a tuple header: the arity.
- */
-int ei_decode_tuple_header(const char *buf, int *index, int *arity);
-
-/**
- * Decodes a list header: the number of elements (0 for `[]`); a non-empty
- * list's elements and tail follow.
- */
-int ei_decode_list_header(const char *buf, int *index, int *arity);
-
-/**
- * Decodes a map header: the number of key/value pairs.
- */
-int ei_decode_map_header(const char *buf, int *index, int *arity);
 
 /**
  * Decodes a fun. Closures get their free variables in a `malloc`ed buffer
@@ -730,6 +642,11 @@ int ei_decode_iodata(const char *buf, int *index, int *szp, char *out_buf);
 int ei_decode_ei_term(const char *buf, int *index, ei_term *term);
 
 /**
+ * Moves the index past the next term, whatever it is.
+ */
+int ei_skip_term(const char *buf, int *index);
+
+/**
  * Reports the type (normalised as libei does: every atom `ERL_ATOM_EXT`,
  * floats `ERL_FLOAT_EXT`, pids `ERL_PID_EXT`, ports `ERL_PORT_EXT`, newer
  * references `ERL_NEW_REFERENCE_EXT`) and size of the next term without
@@ -738,9 +655,92 @@ int ei_decode_ei_term(const char *buf, int *index, ei_term *term);
 int ei_get_type(const char *buf, const int *index, int *type, int *size);
 
 /**
- * Moves the index past the next term, whatever it is.
+ * Decodes an atom into `p` (`destlen` bytes, NUL included) converted to
+ * `want` (ERLANG_ASCII, ERLANG_LATIN1, ERLANG_UTF8, or an or of them: any
+ * of which is acceptable). `was` receives the encoding in the buffer,
+ * `result` that of the output (ERLANG_ASCII when all ASCII).
  */
-int ei_skip_term(const char *buf, int *index);
+int ei_decode_atom_as(const char *buf,
+                      int *index,
+                      char *p,
+                      int destlen,
+                      erlang_char_encoding want,
+                      erlang_char_encoding *was,
+                      erlang_char_encoding *result);
+
+/**
+ * Decodes an atom into `p` (MAXATOMLEN bytes) as Latin-1; fails on atoms
+ * outside Latin-1.
+ */
+int ei_decode_atom(const char *buf, int *index, char *p);
+
+/**
+ * Decodes an integer that fits a `long`.
+ */
+int ei_decode_long(const char *buf, int *index, long *p);
+
+/**
+ * Decodes a non-negative integer that fits an `unsigned long`.
+ */
+int ei_decode_ulong(const char *buf, int *index, unsigned long *p);
+
+/**
+ * Decodes an integer that fits a `long long`.
+ */
+int ei_decode_longlong(const char *buf, int *index, long long *p);
+
+/**
+ * Decodes a non-negative integer that fits an `unsigned long long`.
+ */
+int ei_decode_ulonglong(const char *buf, int *index, unsigned long long *p);
+
+/**
+ * Decodes a float (`NEW_FLOAT_EXT` or the old `FLOAT_EXT`).
+ */
+int ei_decode_double(const char *buf, int *index, double *p);
+
+/**
+ * Decodes a tuple header: the arity.
+ */
+int ei_decode_tuple_header(const char *buf, int *index, int *arity);
+
+/**
+ * Decodes a list header: the number of elements (0 for `[]`); a non-empty
+ * list's elements and tail follow.
+ */
+int ei_decode_list_header(const char *buf, int *index, int *arity);
+
+/**
+ * Decodes a map header: the number of key/value pairs.
+ */
+int ei_decode_map_header(const char *buf, int *index, int *arity);
+
+/**
+ * Decodes a binary: copies its bytes to `p` (if not NULL) and its length to
+ * `len`.
+ */
+int ei_decode_binary(const char *buf, int *index, void *p, long *len);
+
+/**
+ * Decodes a pid.
+ */
+int ei_decode_pid(const char *buf, int *index, erlang_pid *p);
+
+/**
+ * Decodes a reference (at most 5 words).
+ */
+int ei_decode_ref(const char *buf, int *index, erlang_ref *p);
+
+/**
+ * Decodes a string (`STRING_EXT`, `[]`, or a list of small integers) into
+ * `p`, which must hold its length plus a NUL.
+ */
+int ei_decode_string(const char *buf, int *index, char *p);
+
+/**
+ * Reads the version byte (131).
+ */
+int ei_decode_version(const char *buf, int *index, int *version);
 
 /**
  * Writes the version byte (131).
