@@ -732,6 +732,19 @@ pub fn send_to_pid<T: Transport + ?Sized>(
     })
 }
 
+/// Traces a `REG_SEND` (the name's text is built only when tracing).
+fn trace_reg_send(name: &[u8], len: usize) {
+    if trace::enabled(4) {
+        trace::log(
+            4,
+            format_args!(
+                "-> REG_SEND to {} ({len} bytes)",
+                String::from_utf8_lossy(name)
+            ),
+        );
+    }
+}
+
 /// Sends `payload` from `from` to the process registered as `name` (UTF-8)
 /// on the peer.
 pub fn send_to_name<T: Transport + ?Sized>(
@@ -741,16 +754,7 @@ pub fn send_to_name<T: Transport + ?Sized>(
     payload: &[u8],
     deadline: Deadline,
 ) -> Result<()> {
-    if trace::enabled(4) {
-        trace::log(
-            4,
-            format_args!(
-                "-> REG_SEND to {} ({} bytes)",
-                String::from_utf8_lossy(name),
-                payload.len()
-            ),
-        );
-    }
+    trace_reg_send(name, payload.len());
     let bound = HEAD_START + pid_size(from) + 3 + 3 + name.len();
     send_with_control(t, bound, payload, deadline, |s| {
         reg_send_control(s, from, name)
@@ -841,16 +845,7 @@ pub fn send_to_name_cached<T: Transport + ?Sized>(
     payload: &[u8],
     deadline: Deadline,
 ) -> Result<()> {
-    if trace::enabled(4) {
-        trace::log(
-            4,
-            format_args!(
-                "-> REG_SEND to {} ({} bytes)",
-                String::from_utf8_lossy(name),
-                payload.len()
-            ),
-        );
-    }
+    trace_reg_send(name, payload.len());
     if !cache.holds(from, name) {
         cache.fill(from, name)?;
     }
