@@ -1122,6 +1122,36 @@ unsafe fn term_at(buf: *const c_char, index: *const c_int) -> Option<(*const u8,
     Some((unsafe { buf.cast::<u8>().add(i as usize) }, i))
 }
 
+/// The fast path of the decoders of one small value: at the term the
+/// caller's `(buf, index)` points at, `read` gives the value and the length
+/// of its encoding, or `None` to leave the term to the general path. On
+/// success the value is stored (if `out` is not NULL), the index moved, and
+/// the result is true; false means the general path must run.
+///
+/// # Safety
+/// As for the exports: `buf` and `index` are the C caller's.
+#[inline(always)]
+unsafe fn decode_small<T>(
+    buf: *const c_char,
+    index: *mut c_int,
+    out: *mut T,
+    read: impl FnOnce(*const u8) -> Option<(T, c_int)>,
+) -> bool {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if let Some((s, i)) = term_at(buf, index) {
+            if let Some((v, n)) = read(s) {
+                if let Some(end) = i.checked_add(n) {
+                    put(out, v);
+                    *index = end;
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
 /// The index `n` bytes after `i`, if it is still an `int`.
 #[inline(always)]
 fn index_after(i: c_int, n: usize) -> Option<c_int> {
@@ -1435,6 +1465,8 @@ pub unsafe extern "C" fn ei_decode_long(
     index: *mut c_int,
     p: *mut c_long,
 ) -> c_int {
+    // Written out rather than through decode_small: this is the hottest
+    // integer decoder, and the shared form costs it one more branch.
     unsafe {
         if let Some((s, i)) = term_at(buf, index) {
             let (v, n) = match *s {
@@ -1460,17 +1492,12 @@ pub unsafe extern "C" fn ei_decode_ulong(
     p: *mut c_ulong,
 ) -> c_int {
     unsafe {
-        if let Some((s, i)) = term_at(buf, index) {
-            let (v, n) = match *s {
-                tag::SMALL_INTEGER_EXT => (*s.add(1) as c_ulong, 2),
-                tag::INTEGER_EXT if *s.add(1) < 0x80 => (be32(s, 1) as c_ulong, 5),
-                _ => return ei_decode_ulong_slow(buf, index, p),
-            };
-            if let Some(end) = i.checked_add(n) {
-                put(p, v);
-                *index = end;
-                return 0;
-            }
+        if decode_small(buf, index, p, |s| match *s {
+            tag::SMALL_INTEGER_EXT => Some((*s.add(1) as c_ulong, 2)),
+            tag::INTEGER_EXT if *s.add(1) < 0x80 => Some((be32(s, 1) as c_ulong, 5)),
+            _ => None,
+        }) {
+            return 0;
         }
         ei_decode_ulong_slow(buf, index, p)
     }
@@ -1565,14 +1592,10 @@ pub unsafe extern "C" fn ei_decode_double(
     p: *mut f64,
 ) -> c_int {
     unsafe {
-        if let Some((s, i)) = term_at(buf, index) {
-            if *s == tag::NEW_FLOAT_EXT {
-                if let Some(end) = i.checked_add(9) {
-                    put(p, f64::from_bits(be64(s, 1)));
-                    *index = end;
-                    return 0;
-                }
-            }
+        if decode_small(buf, index, p, |s| {
+            (*s == tag::NEW_FLOAT_EXT).then(|| (f64::from_bits(be64(s, 1)), 9))
+        }) {
+            return 0;
         }
         ei_decode_double_slow(buf, index, p)
     }
@@ -1586,14 +1609,10 @@ pub unsafe extern "C" fn ei_decode_tuple_header(
     arity: *mut c_int,
 ) -> c_int {
     unsafe {
-        if let Some((s, i)) = term_at(buf, index) {
-            if *s == tag::SMALL_TUPLE_EXT {
-                if let Some(end) = i.checked_add(2) {
-                    put(arity, *s.add(1) as c_int);
-                    *index = end;
-                    return 0;
-                }
-            }
+        if decode_small(buf, index, arity, |s| {
+            (*s == tag::SMALL_TUPLE_EXT).then(|| (*s.add(1) as c_int, 2))
+        }) {
+            return 0;
         }
         ei_decode_tuple_header_slow(buf, index, arity)
     }
@@ -1788,14 +1807,10 @@ pub unsafe extern "C" fn ei_decode_version(
     version: *mut c_int,
 ) -> c_int {
     unsafe {
-        if let Some((s, i)) = term_at(buf, index) {
-            if *s == tag::VERSION_MAGIC {
-                if let Some(end) = i.checked_add(1) {
-                    put(version, tag::VERSION_MAGIC as c_int);
-                    *index = end;
-                    return 0;
-                }
-            }
+        if decode_small(buf, index, version, |s| {
+            (*s == tag::VERSION_MAGIC).then_some((tag::VERSION_MAGIC as c_int, 1))
+        }) {
+            return 0;
         }
         ei_decode_version_slow(buf, index, version)
     }
