@@ -368,3 +368,207 @@ fn long_names_are_sent_whole() {
         Received::Tick => panic!("tick"),
     }
 }
+
+/// What the in-place receive (the C API's way into an `ei_x_buff`) made
+/// of one frame: the control message's kind, pids and name, and the
+/// payload, which must start the buffer.
+#[derive(Debug, PartialEq)]
+struct Got {
+    kind: i64,
+    from: Option<u32>,
+    to: Option<u32>,
+    to_name: Option<Vec<u8>>,
+    payload: Vec<u8>,
+}
+
+/// Receives one frame as the C API does: in place when the buffer holds
+/// it or may grow to, else the general way. `Ok(None)` for a tick.
+fn receive_in_place<B: message::PayloadBuf + ?Sized>(
+    t: &mut TcpTransport,
+    buf: &mut B,
+) -> Result<Option<Got>, Error> {
+    let Some(len) = message::read_frame_length(t, soon())? else {
+        return Ok(None);
+    };
+    let got = |c: &message::Control<'_>, n: usize| Got {
+        kind: c.kind,
+        from: c.from.map(|p| p.num),
+        to: c.to.map(|p| p.num),
+        to_name: c.to_name.map(|a| a.bytes.to_vec()),
+        payload: vec![0; n],
+    };
+    let mut g = if message::fits_in_place(buf, len)? {
+        message::receive_frame_in_place(t, len, buf, soon(), got)?
+    } else {
+        let mut header = Vec::new();
+        message::receive_frame_with(t, len, &mut header, buf, soon(), got)?
+    };
+    let n = g.payload.len();
+    g.payload.copy_from_slice(&buf.bytes_mut()[..n]);
+    Ok(Some(g))
+}
+
+/// A pid (`NEW_PID_EXT`) on node `node` with number `num`.
+fn pid_bytes(node: &[u8], num: u32) -> Vec<u8> {
+    let mut b = vec![88, 119, node.len() as u8];
+    b.extend_from_slice(node);
+    b.extend_from_slice(&num.to_be_bytes());
+    b.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 1]);
+    b
+}
+
+/// `<<n bytes>>` as an encoded message, with its version byte.
+fn binary_message(n: usize) -> Vec<u8> {
+    let mut m = vec![131, 109];
+    m.extend_from_slice(&(n as u32).to_be_bytes());
+    m.extend((0..n).map(|i| i as u8));
+    m
+}
+
+#[test]
+fn in_place_receive_delivers_what_the_general_one_does() {
+    let hi: &[u8] = &[131, 100, 0, 2, b'h', b'i'];
+    let long_node = [b'n'; 250];
+    // REG_SEND from a pid on a 250-byte node name: a control message
+    // longer than the first chunk a long frame is read in.
+    let mut long_control = vec![b'p', 131, 104, 4, 97, 6];
+    long_control.extend_from_slice(&pid_bytes(&long_node, 5));
+    long_control.extend_from_slice(&[100, 0, 0, 119, 3, b'r', b'e', b'g']);
+    // MONITOR_P_EXIT {21, From, To, Ref, Reason} with long node names and
+    // a long reason: From and To are read from the payload.
+    let mut monitor_exit = vec![b'p', 131, 104, 5, 97, 21];
+    monitor_exit.extend_from_slice(&pid_bytes(&long_node, 1));
+    monitor_exit.extend_from_slice(&pid_bytes(&long_node, 2));
+    monitor_exit.extend_from_slice(&[90, 0, 1, 119, 1, b'n', 0, 0, 0, 1, 0, 0, 0, 9]);
+    monitor_exit.extend_from_slice(&binary_message(5000)[1..]);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("short SEND", send_body(hi)),
+        ("SEND of 1 KB", send_body(&binary_message(1000))),
+        ("SEND of 100 KB", send_body(&binary_message(100_000))),
+        ("LINK", pids_body(1, 3, &[])),
+        (
+            "EXIT of 10 KB",
+            pids_body(3, 4, &binary_message(10_000)[1..]),
+        ),
+        (
+            "short REG_SEND, long node",
+            [&long_control[..], hi].concat(),
+        ),
+        (
+            "REG_SEND of 10 KB, long node",
+            [&long_control[..], &binary_message(10_000)].concat(),
+        ),
+        ("MONITOR_P_EXIT, long names", monitor_exit),
+    ];
+    for (what, body) in &cases {
+        let (mut t, mut peer) = pair();
+        let data = [frame(body), frame(body)].concat();
+        let writer = std::thread::spawn(move || peer.write_all(&data).map(|_| peer));
+        let mut header = Vec::new();
+        let mut general = Vec::new();
+        let want = match message::receive(&mut t, &mut header, &mut general, soon()) {
+            Ok(Received::Message {
+                control,
+                payload_len,
+            }) => Got {
+                kind: control.kind,
+                from: control.from.map(|p| p.num),
+                to: control.to.map(|p| p.num),
+                to_name: control.to_name.map(|a| a.bytes.to_vec()),
+                payload: general[..payload_len].to_vec(),
+            },
+            r => panic!("{what}: {r:?}"),
+        };
+        let mut buf = Vec::new();
+        let got = receive_in_place(&mut t, &mut buf).unwrap();
+        assert_eq!(got.as_ref(), Some(&want), "{what}");
+        writer.join().unwrap().unwrap();
+    }
+    // The pids of a MONITOR_P_EXIT with long node names are found.
+    let (mut t, mut peer) = pair();
+    peer.write_all(&frame(&cases[7].1)).unwrap();
+    let got = receive_in_place(&mut t, &mut Vec::new()).unwrap().unwrap();
+    assert_eq!((got.kind, got.from, got.to), (21, Some(1), Some(2)));
+}
+
+#[test]
+fn in_place_receive_checks_short_and_long_frames_and_stays_in_step() {
+    let hi: &[u8] = &[131, 100, 0, 2, b'h', b'i'];
+    let big = binary_message(50_000);
+    let long_node = [b'n'; 250];
+    let mut long_control = vec![b'p', 131, 104, 3, 97, 2, 100, 0, 0];
+    long_control.extend_from_slice(&pid_bytes(&long_node, 5));
+    let malformed: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "short, bytes after the message",
+            send_body(&[hi, &[97, 1]].concat()),
+        ),
+        (
+            "long, bytes after the message",
+            send_body(&[&big[..], &[97, 1]].concat()),
+        ),
+        ("long, two messages", send_body(&[&big[..], hi].concat())),
+        ("long, binary cut short", send_body(&big[..40_000])),
+        ("long, no version byte", send_body(&big[1..])),
+        ("long, not pass-through", {
+            let mut b = send_body(&big);
+            b[0] = b'x';
+            b
+        }),
+        ("long, malformed control", {
+            let mut b = send_body(&big);
+            b[2] = 120;
+            b
+        }),
+        ("long control, bytes after", {
+            [&long_control[..], &big, &[97, 1]].concat()
+        }),
+        ("long, a control message that never ends", {
+            // SEND_TT whose trace token, a list, runs past the frame.
+            let mut b = vec![b'p', 131, 104, 4, 97, 12, 100, 0, 0];
+            b.extend_from_slice(&pid_bytes(b"n@h", 1));
+            b.extend_from_slice(&[108, 0, 1, 0, 0]);
+            b.resize(70_000, 97);
+            b
+        }),
+    ];
+    for (what, body) in &malformed {
+        let (mut t, mut peer) = pair();
+        let data = [frame(body), frame(&send_body(&big)), frame(&send_body(hi))].concat();
+        let writer = std::thread::spawn(move || peer.write_all(&data).map(|_| peer));
+        let mut buf = Vec::new();
+        let r = receive_in_place(&mut t, &mut buf);
+        assert!(matches!(r, Err(Error::BadMessage(_))), "{what}: {r:?}");
+        // The stream stays in step: the next messages arrive whole.
+        for want in [&big[..], hi] {
+            match receive_in_place(&mut t, &mut buf) {
+                Ok(Some(g)) => assert_eq!(g.payload, want, "{what}"),
+                r => panic!("{what}: then {r:?}"),
+            }
+        }
+        writer.join().unwrap().unwrap();
+    }
+}
+
+#[test]
+fn in_place_receive_into_a_fixed_buffer() {
+    let big = binary_message(3000);
+    let (mut t, mut peer) = pair();
+    for _ in 0..3 {
+        peer.write_all(&frame(&send_body(&big))).unwrap();
+    }
+    peer.write_all(&[0, 0, 0, 0]).unwrap();
+    // Large enough for the frame: in place.
+    let mut roomy = [0u8; 4000];
+    let g = receive_in_place(&mut t, &mut roomy[..]).unwrap().unwrap();
+    assert_eq!(g.payload, big);
+    // Large enough for the payload but not the frame: the general way.
+    let mut snug = vec![0u8; big.len()];
+    let g = receive_in_place(&mut t, &mut snug[..]).unwrap().unwrap();
+    assert_eq!(g.payload, big);
+    // Too small: dropped whole.
+    let mut small = [0u8; 100];
+    let r = receive_in_place(&mut t, &mut small[..]);
+    assert!(matches!(r, Err(Error::TooLarge(_))), "{r:?}");
+    assert!(matches!(receive_in_place(&mut t, &mut small[..]), Ok(None)));
+}

@@ -51,8 +51,14 @@ pub const MAX_FRAME: usize = 1 << 30;
 /// Longest control message accepted (64 KiB; real ones are under 3 KiB).
 pub const MAX_CONTROL: usize = 64 << 10;
 
-/// Bytes of a frame read before its control message is parsed.
+/// Frames up to this long are read whole before their control message is
+/// parsed.
 const FIRST_CHUNK: usize = 2048;
+
+/// Bytes of a frame longer than [`FIRST_CHUNK`] read before its control
+/// message is parsed (those of `SEND` and `REG_SEND` are under 150), so
+/// that most of its payload is read where it stays.
+const CONTROL_CHUNK: usize = 256;
 
 /// Payloads longer than this grow the caller's buffer as bytes arrive, so
 /// that a length alone cannot make us allocate a gigabyte.
@@ -187,6 +193,21 @@ pub fn parse_control(hdr: &[u8]) -> std::result::Result<(Control<'_>, Layout), c
     parse_control_general(hdr)
 }
 
+/// [`parse_control`] into `c` (which must be `Control::default()`), so
+/// that the common control messages are parsed where they are kept.
+#[inline(always)]
+fn parse_control_into<'a>(
+    hdr: &'a [u8],
+    c: &mut Control<'a>,
+) -> std::result::Result<Layout, crate::etf::Error> {
+    if let Some(layout) = parse_plain_send_into(hdr, c) {
+        return Ok(layout);
+    }
+    let (general, layout) = parse_control_general(hdr)?;
+    *c = general;
+    Ok(layout)
+}
+
 /// The short atom (`SMALL_ATOM_UTF8_EXT` or `SMALL_ATOM_EXT`) at `pos`
 /// and the position after it; `None` for anything else or a cut one. No
 /// atom of at most 255 bytes is too long, so it needs no other check.
@@ -291,10 +312,19 @@ fn parse_control_general(
         d.skip()?;
         d.slice_from(start)
     }
-    fn pid_or_name<'a>(p: &mut Decoder<'a, [u8]>) -> (Option<PidRef<'a>>, Option<AtomRef<'a>>) {
+    // A pid, an atom or neither; cut short is `Truncated`, so that the
+    // caller reads more of the frame.
+    type PidOrName<'a> = (Option<PidRef<'a>>, Option<AtomRef<'a>>);
+    fn pid_or_name<'a>(p: &mut Decoder<'a, [u8]>) -> crate::etf::Result<PidOrName<'a>> {
+        use crate::etf::Error::Truncated;
         match p.pid() {
-            Ok(pid) => (Some(pid), None),
-            Err(_) => (None, p.atom().ok()),
+            Ok(pid) => Ok((Some(pid), None)),
+            Err(Truncated) => Err(Truncated),
+            Err(_) => match p.atom() {
+                Ok(name) => Ok((None, Some(name))),
+                Err(Truncated) => Err(Truncated),
+                Err(_) => Ok((None, None)),
+            },
         }
     }
     // (arity the kind must have, elements left for the payload, message)
@@ -342,8 +372,8 @@ fn parse_control_general(
             // a monitored name, an atom. They stay in the payload too, as
             // libei leaves them.
             let mut peek = Decoder::at(hdr, d.position());
-            let (from, _) = pid_or_name(&mut peek);
-            let (to, to_name) = pid_or_name(&mut peek);
+            let (from, _) = pid_or_name(&mut peek)?;
+            let (to, to_name) = pid_or_name(&mut peek)?;
             c.from = from;
             c.to = to;
             c.to_name = to_name;
@@ -437,9 +467,7 @@ fn skip_term(b: &[u8], mut pos: usize) -> std::result::Result<usize, crate::etf:
                 1 + 2 + u8_at(pos + 2)? as usize + 12
             }
             _ => {
-                let mut d = Decoder::at(b, pos);
-                d.skip()?;
-                pos = d.position();
+                pos = skip_other(b, pos)?;
                 continue;
             }
         };
@@ -450,6 +478,15 @@ fn skip_term(b: &[u8], mut pos: usize) -> std::result::Result<usize, crate::etf:
         pos += size;
     }
     Ok(pos)
+}
+
+/// [`skip_term`] of an item it does not step over itself.
+#[cold]
+#[inline(never)]
+fn skip_other(b: &[u8], pos: usize) -> std::result::Result<usize, crate::etf::Error> {
+    let mut d = Decoder::at(b, pos);
+    d.skip()?;
+    Ok(d.position())
 }
 
 /// Checks one whole pass-through frame as [`receive_raw`] returns it.
@@ -494,6 +531,19 @@ pub fn receive_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
     deadline: Deadline,
     f: impl FnOnce(&Control<'h>, usize) -> R,
 ) -> Result<Option<R>> {
+    match read_frame_length(t, deadline)? {
+        None => Ok(None),
+        Some(len) => receive_frame_with(t, len, header, payload, deadline, f).map(Some),
+    }
+}
+
+/// Reads the length of the next frame: `Ok(None)` for a tick (answered).
+/// Lengths over [`MAX_FRAME`] are [`Error::TooLarge`].
+#[inline(always)]
+pub fn read_frame_length<T: Transport + ?Sized>(
+    t: &mut T,
+    deadline: Deadline,
+) -> Result<Option<usize>> {
     let mut len_bytes = [0u8; 4];
     read_exact(t, &mut len_bytes, deadline)?;
     let len = u32::from_be_bytes(len_bytes) as usize;
@@ -505,16 +555,49 @@ pub fn receive_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
     if len > MAX_FRAME {
         return Err(Error::TooLarge(len as u64));
     }
+    Ok(Some(len))
+}
 
+/// The rest of [`receive_with`], once [`read_frame_length`] has read the
+/// frame's length `len`: the control message goes into `header`, the
+/// payload into `payload`.
+#[inline]
+pub fn receive_frame_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
+    t: &mut T,
+    len: usize,
+    header: &'h mut Vec<u8>,
+    payload: &mut B,
+    deadline: Deadline,
+    f: impl FnOnce(&Control<'h>, usize) -> R,
+) -> Result<R> {
+    receive_frame_after(t, len, &[], header, payload, deadline, f)
+}
+
+/// [`receive_frame_with`] once the frame's first bytes, `prefix` (at most
+/// its length), are read.
+fn receive_frame_after<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
+    t: &mut T,
+    len: usize,
+    prefix: &[u8],
+    header: &'h mut Vec<u8>,
+    payload: &mut B,
+    deadline: Deadline,
+    f: impl FnOnce(&Control<'h>, usize) -> R,
+) -> Result<R> {
     // Read the start of the frame and parse the control message, reading
     // more while it is cut short.
     // (`header` keeps the length it grew to; only its first `have` bytes
     // are this frame's.)
-    let mut have = len.min(FIRST_CHUNK);
+    let mut have = if len <= FIRST_CHUNK {
+        len
+    } else {
+        CONTROL_CHUNK.max(prefix.len())
+    };
     if header.len() < have {
         header.resize(have, 0);
     }
-    read_exact(t, &mut header[..have], deadline)?;
+    header[..prefix.len()].copy_from_slice(prefix);
+    read_exact(t, &mut header[prefix.len()..have], deadline)?;
     if header[0] != PASS_THROUGH {
         drain(t, len - have, deadline)?;
         return Err(Error::BadMessage("not a pass-through frame"));
@@ -536,14 +619,7 @@ pub fn receive_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
     }
     let header: &'h [u8] = &header[..have];
     let mut control = Control::default();
-    let parsed = match parse_plain_send_into(&header[1..], &mut control) {
-        Some(layout) => Ok(layout),
-        None => parse_control_general(&header[1..]).map(|(c, layout)| {
-            control = c;
-            layout
-        }),
-    };
-    let layout = match parsed {
+    let layout = match parse_control_into(&header[1..], &mut control) {
         Ok(layout) => layout,
         Err(_) => {
             drain(t, len - have, deadline)?;
@@ -575,9 +651,115 @@ pub fn receive_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
         read_exact(t, &mut payload.bytes_mut()[filled..target], deadline)?;
         filled = target;
     }
+    deliver(
+        t,
+        &control,
+        &layout,
+        &payload.bytes_mut()[..payload_len],
+        deadline,
+        f,
+    )
+}
 
+/// Whether [`receive_frame_in_place`] can take a frame of `len` bytes into
+/// `payload`: the buffer holds them, or grows to hold them by at most
+/// [`GROW_STEP`] (so that a length alone cannot make us allocate much).
+#[inline]
+pub fn fits_in_place<B: PayloadBuf + ?Sized>(payload: &mut B, len: usize) -> Result<bool> {
+    if len <= GROW_STEP || payload.bytes_mut().len() >= len {
+        payload.grow(len)
+    } else {
+        Ok(false)
+    }
+}
+
+/// The rest of a frame of `len` bytes, once [`read_frame_length`] has
+/// read its length, when [`fits_in_place`], without a header buffer. What
+/// it delivers, and the errors, are those of [`receive_frame_with`]; on an
+/// error the buffer's contents are unspecified.
+///
+/// A frame of up to [`FIRST_CHUNK`] bytes is read whole into `payload`,
+/// then its payload moved to the buffer's start (a short move). A longer
+/// one has its first [`CONTROL_CHUNK`] bytes read aside and its control
+/// message parsed there; the payload's start is copied to the buffer and
+/// the rest read after it, where it stays.
+#[inline]
+pub fn receive_frame_in_place<T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
+    t: &mut T,
+    len: usize,
+    payload: &mut B,
+    deadline: Deadline,
+    f: impl FnOnce(&Control<'_>, usize) -> R,
+) -> Result<R> {
+    if len > FIRST_CHUNK {
+        return receive_long_frame_in_place(t, len, payload, deadline, f);
+    }
+    let buf = &mut payload.bytes_mut()[..len];
+    read_exact(t, buf, deadline)?;
+    let frame: &[u8] = buf;
+    if frame[0] != PASS_THROUGH {
+        return Err(Error::BadMessage("not a pass-through frame"));
+    }
+    let mut control = Control::default();
+    let Ok(layout) = parse_control_into(&frame[1..], &mut control) else {
+        return Err(Error::BadMessage("malformed control message"));
+    };
+    let payload_start = layout.payload_start + 1;
+    let r = deliver(t, &control, &layout, &frame[payload_start..], deadline, f)?;
+    buf.copy_within(payload_start.., 0);
+    Ok(r)
+}
+
+/// [`receive_frame_in_place`] of a frame longer than [`FIRST_CHUNK`].
+#[inline(never)]
+fn receive_long_frame_in_place<T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
+    t: &mut T,
+    len: usize,
+    payload: &mut B,
+    deadline: Deadline,
+    f: impl FnOnce(&Control<'_>, usize) -> R,
+) -> Result<R> {
+    let mut chunk = [0u8; CONTROL_CHUNK];
+    read_exact(t, &mut chunk, deadline)?;
+    if chunk[0] != PASS_THROUGH {
+        drain(t, len - CONTROL_CHUNK, deadline)?;
+        return Err(Error::BadMessage("not a pass-through frame"));
+    }
+    let mut control = Control::default();
+    let layout = match parse_control_into(&chunk[1..], &mut control) {
+        Ok(layout) => layout,
+        Err(crate::etf::Error::Truncated) => {
+            // A control message longer than the chunk (long atoms, a trace
+            // token): the general way, with a header buffer of its own.
+            return receive_frame_after(t, len, &chunk, &mut Vec::new(), payload, deadline, f);
+        }
+        Err(_) => {
+            drain(t, len - CONTROL_CHUNK, deadline)?;
+            return Err(Error::BadMessage("malformed control message"));
+        }
+    };
+    let payload_start = layout.payload_start + 1;
+    let in_chunk = CONTROL_CHUNK - payload_start;
+    let buf = &mut payload.bytes_mut()[..len - payload_start];
+    buf[..in_chunk].copy_from_slice(&chunk[payload_start..]);
+    read_exact(t, &mut buf[in_chunk..], deadline)?;
+    deliver(t, &control, &layout, buf, deadline, f)
+}
+
+/// The end of a frame's receipt, once all of it is read: checks the
+/// payload against the control message (see [`check_payload`]), answers
+/// `UNLINK_ID`, and hands the message to `f`.
+#[inline(always)]
+fn deliver<'c, T: Transport + ?Sized, R>(
+    t: &mut T,
+    control: &Control<'c>,
+    layout: &Layout,
+    payload: &[u8],
+    deadline: Deadline,
+    f: impl FnOnce(&Control<'c>, usize) -> R,
+) -> Result<R> {
     // The whole frame is read, so a malformed one leaves the stream in step.
-    if check_payload(&payload.bytes_mut()[..payload_len], &layout).is_err() {
+    if check_payload(payload, layout).is_err() {
         return Err(Error::BadMessage("malformed message"));
     }
     if control.kind == kind::UNLINK_ID_ACK {
@@ -590,7 +772,7 @@ pub fn receive_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
             format_args!(
                 "<- {} ({} bytes of payload)",
                 kind_name(control.kind),
-                payload_len
+                payload.len()
             ),
         );
     }
@@ -599,7 +781,7 @@ pub fn receive_with<'h, T: Transport + ?Sized, B: PayloadBuf + ?Sized, R>(
             send_unlink_id_ack(t, id, to.into(), from.into(), deadline)?;
         }
     }
-    Ok(Some(f(&control, payload_len)))
+    Ok(f(control, payload.len()))
 }
 
 /// Reads one frame as it is (pass-through byte, control message and
@@ -722,14 +904,23 @@ pub fn send_to_pid<T: Transport + ?Sized>(
     payload: &[u8],
     deadline: Deadline,
 ) -> Result<()> {
-    trace::log(4, format_args!("-> SEND ({} bytes)", payload.len()));
+    trace_send(payload.len());
     let bound = HEAD_START + 3 + pid_size(to);
-    send_with_control(t, bound, payload, deadline, |s| {
-        encode::tuple_header(s, 3)?;
-        encode::long(s, kind::SEND)?;
-        encode::atom(s, b"", crate::etf::atom::enc::LATIN1)?;
-        pid(s, to)
-    })
+    send_with_control(t, bound, payload, deadline, |s| send_control(s, to))
+}
+
+fn send_control(s: &mut SliceSink<'_>, to: PidView<'_>) -> crate::etf::Result<()> {
+    encode::tuple_header(s, 3)?;
+    encode::long(s, kind::SEND)?;
+    encode::atom(s, b"", crate::etf::atom::enc::LATIN1)?;
+    pid(s, to)
+}
+
+/// Traces a `SEND`.
+fn trace_send(len: usize) {
+    if trace::enabled(4) {
+        trace::log(4, format_args!("-> SEND ({len} bytes)"));
+    }
 }
 
 /// Traces a `REG_SEND` (the name's text is built only when tracing).
@@ -761,11 +952,19 @@ pub fn send_to_name<T: Transport + ?Sized>(
     })
 }
 
-/// The last `REG_SEND` control message encoded for a connection, kept
-/// under its write lock: a program sends from the same pid to the same
-/// name again and again, and the same pid and name give the same bytes.
+/// The last `REG_SEND` and the last `SEND` control message encoded for a
+/// connection, kept under its write lock: a program sends from the same
+/// pid to the same name, or to the same pid, again and again, and the
+/// same pids and name give the same bytes.
 #[derive(Debug, Default)]
 pub struct SendCache {
+    reg_send: CachedControl,
+    send: CachedControl,
+}
+
+/// One control message of a [`SendCache`].
+#[derive(Debug, Default)]
+struct CachedControl {
     /// `'p'` and the control message (with its version byte); empty while
     /// nothing valid is cached.
     control: Vec<u8>,
@@ -777,30 +976,36 @@ pub struct SendCache {
     creation: u32,
 }
 
-impl SendCache {
-    fn holds(&self, from: PidView<'_>, name: &[u8]) -> bool {
+impl CachedControl {
+    fn holds(&self, pid: PidView<'_>, name: &[u8]) -> bool {
         !self.control.is_empty()
-            && self.num == from.num
-            && self.serial == from.serial
-            && self.creation == from.creation
-            && self.node_len == from.node.len()
-            && self.key.len() == from.node.len() + name.len()
-            && self.key[..self.node_len] == *from.node
+            && self.num == pid.num
+            && self.serial == pid.serial
+            && self.creation == pid.creation
+            && self.node_len == pid.node.len()
+            && self.key.len() == pid.node.len() + name.len()
+            && self.key[..self.node_len] == *pid.node
             && self.key[self.node_len..] == *name
     }
 
-    /// Encodes the control message of `from` sending to `name`, or fails
-    /// as [`send_to_name`] fails (leaving the cache empty).
-    fn fill(&mut self, from: PidView<'_>, name: &[u8]) -> Result<()> {
+    /// Encodes the control message `encode` makes of `pid` and `name` (in
+    /// at most `bound` bytes after the version byte), or fails as it fails
+    /// (leaving the cache empty).
+    fn fill(
+        &mut self,
+        pid: PidView<'_>,
+        name: &[u8],
+        bound: usize,
+        encode: impl FnOnce(&mut SliceSink<'_>) -> crate::etf::Result<()>,
+    ) -> Result<()> {
         self.control.clear();
         self.key.clear();
-        let bound = 1 + 1 + 2 + 2 + pid_size(from) + 3 + 3 + name.len();
         let mut control = std::mem::take(&mut self.control);
-        control.resize(bound, 0);
+        control.resize(2 + bound, 0);
         control[0] = PASS_THROUGH;
         let mut s = SliceSink::new(&mut control, 1);
         let encoded = encode::version(&mut s)
-            .and_then(|()| reg_send_control(&mut s, from, name))
+            .and_then(|()| encode(&mut s))
             .map(|()| s.position());
         match encoded {
             Ok(end) => {
@@ -813,13 +1018,25 @@ impl SendCache {
                 return Err(e.into());
             }
         }
-        self.key.extend_from_slice(from.node);
+        self.key.extend_from_slice(pid.node);
         self.key.extend_from_slice(name);
-        self.node_len = from.node.len();
-        self.num = from.num;
-        self.serial = from.serial;
-        self.creation = from.creation;
+        self.node_len = pid.node.len();
+        self.num = pid.num;
+        self.serial = pid.serial;
+        self.creation = pid.creation;
         Ok(())
+    }
+
+    /// Sends `payload` after the cached control message.
+    #[inline(always)]
+    fn send<T: Transport + ?Sized>(
+        &self,
+        t: &mut T,
+        payload: &[u8],
+        deadline: Deadline,
+    ) -> Result<()> {
+        let len = frame_len(self.control.len() + payload.len())?.to_be_bytes();
+        write_all_vectored(t, &[&len, &self.control, payload], deadline)
     }
 }
 
@@ -846,11 +1063,30 @@ pub fn send_to_name_cached<T: Transport + ?Sized>(
     deadline: Deadline,
 ) -> Result<()> {
     trace_reg_send(name, payload.len());
-    if !cache.holds(from, name) {
-        cache.fill(from, name)?;
+    let c = &mut cache.reg_send;
+    if !c.holds(from, name) {
+        let bound = 2 + 2 + pid_size(from) + 3 + 3 + name.len();
+        c.fill(from, name, bound, |s| reg_send_control(s, from, name))?;
     }
-    let len = frame_len(cache.control.len() + payload.len())?.to_be_bytes();
-    write_all_vectored(t, &[&len, &cache.control, payload], deadline)
+    c.send(t, payload, deadline)
+}
+
+/// [`send_to_pid`] through the connection's [`SendCache`] (whose lock
+/// the caller holds): the same bytes on the wire, the same errors.
+pub fn send_to_pid_cached<T: Transport + ?Sized>(
+    t: &mut T,
+    cache: &mut SendCache,
+    to: PidView<'_>,
+    payload: &[u8],
+    deadline: Deadline,
+) -> Result<()> {
+    trace_send(payload.len());
+    let c = &mut cache.send;
+    if !c.holds(to, b"") {
+        let bound = 2 + 2 + 3 + pid_size(to);
+        c.fill(to, b"", bound, |s| send_control(s, to))?;
+    }
+    c.send(t, payload, deadline)
 }
 
 /// Sends a control message without payload whose elements after the kind
@@ -927,9 +1163,63 @@ mod tests {
             serial: 1,
             creation: 0x1234_5678,
         };
-        let mut c = SendCache::default();
-        c.fill(from, name).unwrap();
+        let mut c = CachedControl::default();
+        let bound = 4 + pid_size(from) + 6 + name.len();
+        c.fill(from, name, bound, |s| reg_send_control(s, from, name))
+            .unwrap();
         c.control
+    }
+
+    /// Bytes written, one slice per call (so that vectored writes are
+    /// partial).
+    #[derive(Default)]
+    struct Written(Vec<u8>);
+
+    impl Transport for Written {
+        fn read(&mut self, _: &mut [u8], _: Deadline) -> std::io::Result<usize> {
+            Ok(0)
+        }
+        fn write(&mut self, buf: &[u8], _: Deadline) -> std::io::Result<usize> {
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+    }
+
+    /// Sends through the cache write what sends without it write, as pids,
+    /// names and kinds change between sends.
+    #[test]
+    fn cached_sends_match_uncached() {
+        let pid = |node: &'static [u8], num| PidView {
+            node,
+            num,
+            serial: 2,
+            creation: 3,
+        };
+        let (a, b) = (pid(b"a@h", 1), pid(b"bb@h", 1));
+        let sends: [(bool, PidView<'_>, &[u8]); 8] = [
+            (true, a, b"reg"),
+            (true, a, b"reg"),
+            (false, a, b""),
+            (true, a, b"other"),
+            (false, b, b""),
+            (false, pid(b"bb@h", 9), b""),
+            (true, b, b"other"),
+            (false, pid(b"bb@h", 9), b""),
+        ];
+        let mut cache = SendCache::default();
+        for (i, (reg, p, name)) in sends.into_iter().enumerate() {
+            let payload = [131, 97, i as u8];
+            let (mut cached, mut plain) = (Written::default(), Written::default());
+            if reg {
+                send_to_name_cached(&mut cached, &mut cache, p, name, &payload, None).unwrap();
+                send_to_name(&mut plain, p, name, &payload, None).unwrap();
+            } else {
+                send_to_pid_cached(&mut cached, &mut cache, p, &payload, None).unwrap();
+                send_to_pid(&mut plain, p, &payload, None).unwrap();
+            }
+            assert_eq!(cached.0, plain.0, "send {i}");
+            assert_eq!(check_frame(&cached.0[4..]), Ok(()), "send {i}");
+        }
     }
 
     fn send_frame_bytes(node: &[u8]) -> Vec<u8> {

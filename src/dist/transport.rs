@@ -156,12 +156,33 @@ pub fn retry_interrupted<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<
 }
 
 /// Fills `buf` completely; the peer closing first is [`Error::Closed`].
+#[inline(always)]
 pub fn read_exact<T: Transport + ?Sized>(
     t: &mut T,
     buf: &mut [u8],
     deadline: Deadline,
 ) -> Result<()> {
-    let mut done = 0;
+    if buf.is_empty() {
+        return Ok(());
+    }
+    // One read, as almost always; the rest out of line.
+    match t.read(buf, deadline)? {
+        n if n >= buf.len() => Ok(()),
+        n => read_exact_rest(t, buf, n, deadline),
+    }
+}
+
+/// [`read_exact`] after a first read of `done` bytes.
+#[inline(never)]
+fn read_exact_rest<T: Transport + ?Sized>(
+    t: &mut T,
+    buf: &mut [u8],
+    mut done: usize,
+    deadline: Deadline,
+) -> Result<()> {
+    if done == 0 {
+        return Err(Error::Closed);
+    }
     while done < buf.len() {
         match t.read(&mut buf[done..], deadline)? {
             0 => return Err(Error::Closed),
@@ -172,35 +193,47 @@ pub fn read_exact<T: Transport + ?Sized>(
 }
 
 /// Writes all of `bufs`.
+#[inline(always)]
 pub fn write_all_vectored<T: Transport + ?Sized>(
     t: &mut T,
     bufs: &[&[u8]],
     deadline: Deadline,
 ) -> Result<()> {
-    let mut idx = 0; // first buffer not completely written
-    let mut off = 0; // bytes of bufs[idx] already written
-    while idx < bufs.len() {
-        if off == bufs[idx].len() {
-            idx += 1;
-            off = 0;
-            continue;
+    // One vectored write of everything, as almost always; the rest out of
+    // line.
+    if bufs.len() <= MAX_SLICES {
+        let mut slices: [IoSlice<'_>; MAX_SLICES] = [IoSlice::new(&[]); MAX_SLICES];
+        let mut total = 0;
+        for (slice, buf) in slices.iter_mut().zip(bufs) {
+            *slice = IoSlice::new(buf);
+            total += buf.len();
         }
-        let mut slices: [IoSlice<'_>; 4] = [IoSlice::new(&[]); 4];
-        let n = (bufs.len() - idx).min(4);
-        let mut offered = bufs[idx].len() - off;
-        slices[0] = IoSlice::new(&bufs[idx][off..]);
-        for i in 1..n {
-            slices[i] = IoSlice::new(bufs[idx + i]);
-            offered += bufs[idx + i].len();
+        let written = t.write_vectored(&slices[..bufs.len()], deadline)?;
+        if written == total {
+            return Ok(());
         }
-        let mut written = t.write_vectored(&slices[..n], deadline)?;
         if written == 0 {
             return Err(Error::Io(io::ErrorKind::WriteZero.into()));
         }
-        if written == offered && idx + n == bufs.len() {
-            // All of it, as almost always.
-            return Ok(());
-        }
+        return write_all_rest(t, bufs, written, deadline);
+    }
+    write_all_rest(t, bufs, 0, deadline)
+}
+
+/// Buffers offered to one vectored write.
+const MAX_SLICES: usize = 4;
+
+/// [`write_all_vectored`] once `written` bytes of `bufs` are written.
+#[inline(never)]
+fn write_all_rest<T: Transport + ?Sized>(
+    t: &mut T,
+    bufs: &[&[u8]],
+    mut written: usize,
+    deadline: Deadline,
+) -> Result<()> {
+    let mut idx = 0; // first buffer not completely written
+    let mut off = 0; // bytes of bufs[idx] already written
+    loop {
         while written > 0 && idx < bufs.len() {
             let left = bufs[idx].len() - off;
             if written >= left {
@@ -212,6 +245,22 @@ pub fn write_all_vectored<T: Transport + ?Sized>(
                 written = 0;
             }
         }
+        while idx < bufs.len() && off == bufs[idx].len() {
+            idx += 1;
+            off = 0;
+        }
+        if idx == bufs.len() {
+            return Ok(());
+        }
+        let mut slices: [IoSlice<'_>; MAX_SLICES] = [IoSlice::new(&[]); MAX_SLICES];
+        let n = (bufs.len() - idx).min(MAX_SLICES);
+        slices[0] = IoSlice::new(&bufs[idx][off..]);
+        for i in 1..n {
+            slices[i] = IoSlice::new(bufs[idx + i]);
+        }
+        written = t.write_vectored(&slices[..n], deadline)?;
+        if written == 0 {
+            return Err(Error::Io(io::ErrorKind::WriteZero.into()));
+        }
     }
-    Ok(())
 }

@@ -355,12 +355,11 @@ pub unsafe extern "C" fn ei_thisalivename(ec: *const ei_cnode) -> *const c_char 
     }
 }
 
-/// True once the node has a name (`alive@host`).
+/// True once the node has a name: set by `ei_connect_init` and the like,
+/// or, for a dynamic name, by the first connection.
+#[inline]
 fn named(ec: &ei_cnode) -> bool {
-    array_str(&ec.thisnodename).is_ok_and(|n| {
-        // SAFETY: memchr reads the n.len() bytes of n.
-        !unsafe { libc::memchr(n.as_ptr().cast(), c_int::from(b'@'), n.len()) }.is_null()
-    })
+    ec.thisnodename[0] != 0
 }
 
 /// The node's own pid; NULL (`EINVAL`) before it has a name.
@@ -1030,7 +1029,10 @@ pub unsafe extern "C" fn ei_send_encoded_tmo(
         // SAFETY: the caller's contract.
         let (to, msg) = unsafe { (to.as_ref().ok_or_else(Fail::inval)?, payload(msg, msglen)?) };
         let to = pid_view(to)?;
-        send_on(fd, |t, _| message::send_to_pid(t, to, msg, deadline))
+        send_on(fd, |t, cache| match cache {
+            Some(c) => message::send_to_pid_cached(t, c, to, msg, deadline),
+            None => message::send_to_pid(t, to, msg, deadline),
+        })
     })
 }
 
@@ -1247,7 +1249,9 @@ fn put_array_str(dst: &mut [c_char], src: &[u8]) -> Result<(), Fail> {
 }
 
 /// Reads one frame into `buf`; `Ok(None)` for a tick, else the kind as
-/// libei reports it and the payload's length.
+/// libei reports it and the payload's length. A frame that fits the
+/// buffer (or that the buffer may grow to hold) is read straight into it.
+#[inline(always)]
 fn receive_into(
     fd: c_int,
     msg: &mut erlang_msg,
@@ -1256,13 +1260,20 @@ fn receive_into(
 ) -> Result<Option<(i64, usize)>, Fail> {
     let sock = lookup(fd)?;
     let mut t = sock.transport();
+    let Some(len) = message::read_frame_length(&mut t, deadline)? else {
+        return Ok(None);
+    };
+    let deliver = |control: &message::Control<'_>, len| {
+        fill_msg(msg, control)?;
+        Ok((control.reported_kind(), len))
+    };
+    if message::fits_in_place(&mut buf, len)? {
+        return message::receive_frame_in_place(&mut t, len, &mut buf, deadline, deliver)?
+            .map(Some);
+    }
     HEADER.with(|h| {
         let mut h = h.borrow_mut();
-        let got = message::receive_with(&mut t, &mut h, &mut buf, deadline, |control, len| {
-            fill_msg(msg, control)?;
-            Ok((control.reported_kind(), len))
-        })?;
-        got.transpose()
+        message::receive_frame_with(&mut t, len, &mut h, &mut buf, deadline, deliver)?.map(Some)
     })
 }
 

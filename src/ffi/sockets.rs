@@ -59,8 +59,25 @@ pub fn wait_fd(fd: c_int, events: i16, deadline: Deadline) -> io::Result<()> {
     }
 }
 
-#[inline]
+/// One `read`; interrupted ones are retried.
+#[inline(always)]
 fn fd_read(fd: c_int, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: buf is valid for writes of its length.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n >= 0 {
+        return Ok(n as usize);
+    }
+    fd_read_failed(fd, buf)
+}
+
+/// [`fd_read`] after a failed `read`: retried while interrupted.
+#[cold]
+#[inline(never)]
+fn fd_read_failed(fd: c_int, buf: &mut [u8]) -> io::Result<usize> {
+    let e = last_error();
+    if e.kind() != io::ErrorKind::Interrupted {
+        return Err(e);
+    }
     retry_interrupted(|| {
         // SAFETY: buf is valid for writes of its length.
         let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
@@ -74,18 +91,43 @@ fn fd_read(fd: c_int, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Writes with `sendmsg(MSG_NOSIGNAL)` so that a closed peer is `EPIPE`,
 /// not a signal that kills the program; `writev` when `fd` is no socket.
+#[inline(always)]
 fn fd_writev(fd: c_int, bufs: &[IoSlice<'_>], nonblocking: bool) -> io::Result<usize> {
+    let n = sendmsg(fd, bufs, nonblocking);
+    if n >= 0 {
+        return Ok(n as usize);
+    }
+    fd_writev_failed(fd, bufs, nonblocking)
+}
+
+/// One `sendmsg(MSG_NOSIGNAL)` of `bufs`.
+#[inline(always)]
+fn sendmsg(fd: c_int, bufs: &[IoSlice<'_>], nonblocking: bool) -> isize {
+    // SAFETY: an all-zero msghdr is valid.
+    let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+    // IoSlice is ABI-compatible with struct iovec on Unix.
+    m.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+    m.msg_iovlen = bufs.len() as _;
+    let flags = libc::MSG_NOSIGNAL | if nonblocking { libc::MSG_DONTWAIT } else { 0 };
+    // SAFETY: m points at bufs, valid for reads.
+    unsafe { libc::sendmsg(fd, &m, flags) }
+}
+
+/// [`fd_writev`] after a failed `sendmsg`: `writev` on a descriptor that
+/// is no socket, retried while interrupted.
+#[cold]
+#[inline(never)]
+fn fd_writev_failed(fd: c_int, bufs: &[IoSlice<'_>], nonblocking: bool) -> io::Result<usize> {
+    let mut first = true;
     retry_interrupted(|| {
-        // SAFETY: an all-zero msghdr is valid.
-        let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
-        // IoSlice is ABI-compatible with struct iovec on Unix.
-        m.msg_iov = bufs.as_ptr() as *mut libc::iovec;
-        m.msg_iovlen = bufs.len() as _;
-        let flags = libc::MSG_NOSIGNAL | if nonblocking { libc::MSG_DONTWAIT } else { 0 };
-        // SAFETY: m points at bufs, valid for reads.
-        let mut n = unsafe { libc::sendmsg(fd, &m, flags) };
+        let mut n = if first {
+            first = false;
+            -1
+        } else {
+            sendmsg(fd, bufs, nonblocking)
+        };
         if n < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ENOTSOCK) {
-            // SAFETY: as above.
+            // SAFETY: bufs is valid for reads.
             n = unsafe { libc::writev(fd, bufs.as_ptr().cast(), bufs.len() as c_int) };
         }
         if n < 0 {
@@ -584,6 +626,7 @@ pub fn unregister(fd: c_int) -> Option<Arc<SocketInfo>> {
 
 /// How to reach the socket `fd`: its table entry, or, for a descriptor the
 /// library did not open, the descriptor itself with the default callbacks.
+#[inline]
 pub fn lookup(fd: c_int) -> io::Result<Sock> {
     if fd < 0 {
         return Err(io::Error::from_raw_os_error(libc::EBADF));
@@ -596,12 +639,18 @@ pub fn lookup(fd: c_int) -> io::Result<Sock> {
         })
         .ok()
         .flatten();
-    if let Some(info) = cached {
-        return Ok(Sock {
+    match cached {
+        Some(info) => Ok(Sock {
             fd,
             info: Some(info),
-        });
+        }),
+        None => Ok(lookup_table(fd)),
     }
+}
+
+/// [`lookup`] in the table, remembered as this thread's last entry.
+#[inline(never)]
+fn lookup_table(fd: c_int) -> Sock {
     let table = TABLE.read().unwrap_or_else(|e| e.into_inner());
     // Read under the lock: the generation of exactly this table.
     let generation = GENERATION.load(Ordering::Acquire);
@@ -614,7 +663,7 @@ pub fn lookup(fd: c_int) -> io::Result<Sock> {
             }
         });
     }
-    Ok(Sock { fd, info })
+    Sock { fd, info }
 }
 
 /// A socket found by [`lookup`].
