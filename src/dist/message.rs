@@ -20,7 +20,7 @@ use crate::etf::tag::{
 
 use super::error::{Error, Result};
 use super::trace;
-use super::transport::{read_exact, write_all_vectored, Deadline, Transport};
+use super::transport::{read_exact, write_all, write_all_vectored, Deadline, Transport};
 
 /// Control message kinds (libei's `ERL_*` numbering).
 pub mod kind {
@@ -851,6 +851,12 @@ fn frame_len(total: usize) -> Result<u32> {
         .ok_or(Error::TooLarge(total as u64))
 }
 
+/// Frames of up to this many bytes are sent from one buffer, the payload
+/// copied after a cached control message: one buffer costs the kernel
+/// less than a vectored write (about a fifth of the system time of
+/// sending a short message).
+const GATHER_MAX: usize = 512;
+
 /// Frame heads (length, `'p'` and control message) of ordinary names fit
 /// on the stack; longer ones (node names run to 1020 bytes) go on the heap.
 const SMALL_HEAD: usize = 256;
@@ -965,8 +971,8 @@ pub struct SendCache {
 /// One control message of a [`SendCache`].
 #[derive(Debug, Default)]
 struct CachedControl {
-    /// `'p'` and the control message (with its version byte); empty while
-    /// nothing valid is cached.
+    /// Room for the frame's length, then `'p'` and the control message
+    /// (with its version byte); empty while nothing valid is cached.
     control: Vec<u8>,
     /// The pid's node name and then the registered name it was made for.
     key: Vec<u8>,
@@ -1001,9 +1007,9 @@ impl CachedControl {
         self.control.clear();
         self.key.clear();
         let mut control = std::mem::take(&mut self.control);
-        control.resize(2 + bound, 0);
-        control[0] = PASS_THROUGH;
-        let mut s = SliceSink::new(&mut control, 1);
+        control.resize(4 + 2 + bound, 0);
+        control[4] = PASS_THROUGH;
+        let mut s = SliceSink::new(&mut control, 5);
         let encoded = encode::version(&mut s)
             .and_then(|()| encode(&mut s))
             .map(|()| s.position());
@@ -1030,13 +1036,23 @@ impl CachedControl {
     /// Sends `payload` after the cached control message.
     #[inline(always)]
     fn send<T: Transport + ?Sized>(
-        &self,
+        &mut self,
         t: &mut T,
         payload: &[u8],
         deadline: Deadline,
     ) -> Result<()> {
-        let len = frame_len(self.control.len() + payload.len())?.to_be_bytes();
-        write_all_vectored(t, &[&len, &self.control, payload], deadline)
+        let len = frame_len(self.control.len() - 4 + payload.len())?;
+        self.control[..4].copy_from_slice(&len.to_be_bytes());
+        let head = self.control.len();
+        if head + payload.len() <= GATHER_MAX {
+            // The payload after the control message, for the time of the
+            // write (the capacity stays).
+            self.control.extend_from_slice(payload);
+            let sent = write_all(t, &self.control, deadline);
+            self.control.truncate(head);
+            return sent;
+        }
+        write_all_vectored(t, &[&self.control, payload], deadline)
     }
 }
 
@@ -1167,7 +1183,7 @@ mod tests {
         let bound = 4 + pid_size(from) + 6 + name.len();
         c.fill(from, name, bound, |s| reg_send_control(s, from, name))
             .unwrap();
-        c.control
+        c.control.split_off(4)
     }
 
     /// Bytes written, one slice per call (so that vectored writes are
@@ -1208,7 +1224,11 @@ mod tests {
         ];
         let mut cache = SendCache::default();
         for (i, (reg, p, name)) in sends.into_iter().enumerate() {
-            let payload = [131, 97, i as u8];
+            // Short payloads go out gathered, long ones vectored.
+            let mut payload = vec![131, 109, 0, 0, 0, 0];
+            payload.resize(if i % 3 == 1 { GATHER_MAX } else { 6 + i }, i as u8);
+            let n = (payload.len() - 6) as u32;
+            payload[2..6].copy_from_slice(&n.to_be_bytes());
             let (mut cached, mut plain) = (Written::default(), Written::default());
             if reg {
                 send_to_name_cached(&mut cached, &mut cache, p, name, &payload, None).unwrap();

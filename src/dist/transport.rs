@@ -192,6 +192,16 @@ fn read_exact_rest<T: Transport + ?Sized>(
     Ok(())
 }
 
+/// Writes all of `buf`.
+#[inline(always)]
+pub fn write_all<T: Transport + ?Sized>(t: &mut T, buf: &[u8], deadline: Deadline) -> Result<()> {
+    match t.write(buf, deadline)? {
+        n if n == buf.len() => Ok(()),
+        0 => Err(Error::Io(io::ErrorKind::WriteZero.into())),
+        n => write_all_rest(t, &[buf], n, deadline),
+    }
+}
+
 /// Writes all of `bufs`.
 #[inline(always)]
 pub fn write_all_vectored<T: Transport + ?Sized>(
