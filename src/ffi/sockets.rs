@@ -76,6 +76,22 @@ fn fd_read(fd: c_int, buf: &mut [u8]) -> io::Result<usize> {
 #[cold]
 #[inline(never)]
 fn fd_read_failed(fd: c_int, buf: &mut [u8]) -> io::Result<usize> {
+    retry_failed(|socket| {
+        // SAFETY: buf is valid for writes of its length.
+        unsafe {
+            if socket {
+                libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0)
+            } else {
+                libc::read(fd, buf.as_mut_ptr().cast(), buf.len())
+            }
+        }
+    })
+}
+
+/// After a socket call failed: makes `call(true)` (the socket call) again
+/// while interrupted, and `call(false)` (the plain descriptor call) from
+/// `ENOTSOCK` on.
+fn retry_failed(mut call: impl FnMut(bool) -> isize) -> io::Result<usize> {
     let mut socket = true;
     let mut e = last_error();
     loop {
@@ -84,14 +100,7 @@ fn fd_read_failed(fd: c_int, buf: &mut [u8]) -> io::Result<usize> {
         } else if e.kind() != io::ErrorKind::Interrupted {
             return Err(e);
         }
-        // SAFETY: buf is valid for writes of its length.
-        let n = unsafe {
-            if socket {
-                libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0)
-            } else {
-                libc::read(fd, buf.as_mut_ptr().cast(), buf.len())
-            }
-        };
+        let n = call(socket);
         if n >= 0 {
             return Ok(n as usize);
         }
@@ -141,25 +150,14 @@ fn sendmsg(fd: c_int, bufs: &[IoSlice<'_>], flags: c_int) -> isize {
 #[cold]
 #[inline(never)]
 fn fd_writev_failed(fd: c_int, bufs: &[IoSlice<'_>], flags: c_int) -> io::Result<usize> {
-    let mut socket = true;
-    let mut e = last_error();
-    loop {
-        if socket && e.raw_os_error() == Some(libc::ENOTSOCK) {
-            socket = false;
-        } else if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-        let n = if socket {
+    retry_failed(|socket| {
+        if socket {
             sendmsg(fd, bufs, flags)
         } else {
             // SAFETY: bufs is valid for reads.
             unsafe { libc::writev(fd, bufs.as_ptr().cast(), bufs.len() as c_int) }
-        };
-        if n >= 0 {
-            return Ok(n as usize);
         }
-        e = last_error();
-    }
+    })
 }
 
 /// A connection reached through its file descriptor.
@@ -802,5 +800,34 @@ pub fn deadline_ms(ms: c_uint) -> Deadline {
         None
     } else {
         Instant::now().checked_add(std::time::Duration::from_millis(u64::from(ms)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A descriptor that is no socket (a pipe) is read and written with
+    /// `read` and `writev` once `recv`, `send` and `sendmsg` refuse it.
+    #[test]
+    fn pipes_are_read_and_written_too() {
+        let mut fds = [0 as c_int; 2];
+        // SAFETY: fds has room for the two descriptors.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let (mut r, mut w) = (FdTransport(fds[0]), FdTransport(fds[1]));
+        assert_eq!(w.write(b"one ", None).unwrap(), 4);
+        let two = [IoSlice::new(b"two "), IoSlice::new(b"three")];
+        assert_eq!(w.write_vectored(&two, None).unwrap(), 9);
+        let mut got = [0u8; 13];
+        let mut n = 0;
+        while n < got.len() {
+            n += r.read(&mut got[n..], None).unwrap();
+        }
+        assert_eq!(&got, b"one two three");
+        // SAFETY: both descriptors are ours.
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
     }
 }
