@@ -846,9 +846,9 @@ impl<'a, S: Source + ?Sized> Decoder<'a, S> {
                 INTEGER_EXT => 5,
                 NEW_FLOAT_EXT => 9,
                 FLOAT_EXT => 32,
-                ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT => {
-                    self.atom_at(0)?.1
-                }
+                // At most 255 bytes: never more than 255 characters.
+                SMALL_ATOM_UTF8_EXT | SMALL_ATOM_EXT => 2 + self.u8_at(1)? as usize,
+                ATOM_EXT | ATOM_UTF8_EXT => self.atom_at(0)?.1,
                 SMALL_BIG_EXT => 3 + self.u8_at(1)? as usize,
                 LARGE_BIG_EXT => (self.u32_at(1)? as usize).saturating_add(6),
                 NIL_EXT => 1,
@@ -1162,6 +1162,9 @@ mod tests {
             with(&[REFERENCE_EXT], &[0; 5]),
             with(&[NEW_REFERENCE_EXT, 0, 3], &[0; 13]),
             with(&[NEWER_REFERENCE_EXT, 0, 5], &[0; 24]),
+            // Short atoms alone, which skip sizes by their length byte.
+            node.to_vec(),
+            [&[SMALL_ATOM_EXT, 3][..], b"a@b"].concat(),
         ];
         for buf in &cases {
             let mut d = Decoder::new(buf);

@@ -679,11 +679,10 @@ fn ascii_atom<S: Sink + ?Sized>(out: &mut S, text: &[u8]) -> Result<()> {
     debug_assert!(text.len() <= atom::MAX_ATOM_CHARS && text.is_ascii());
     let len = text.len() as u8;
     if len < 128 {
-        out.put(&[SMALL_ATOM_UTF8_EXT, len])?;
+        out.put_tagged_then(SMALL_ATOM_UTF8_EXT, [len], text)
     } else {
-        out.put(&[ATOM_UTF8_EXT, 0, len])?;
+        out.put_tagged_then(ATOM_UTF8_EXT, [0, len], text)
     }
-    out.put(text)
 }
 
 /// An atom of Latin-1 text (`~a`, quoted atoms).
@@ -706,13 +705,8 @@ fn pid<S: Sink + ?Sized>(out: &mut S, p: PidRef) -> Result<()> {
     // An ASCII node name is the same in Latin-1 and UTF-8 and needs none of
     // encode::pid's UTF-8 checks. A UTF-8 atom takes the long form only
     // from 256 bytes on, so this one is short.
-    out.put(&[NEW_PID_EXT, SMALL_ATOM_UTF8_EXT, node.len() as u8])?;
-    out.put(node)?;
-    let mut b = [0u8; 12];
-    b[0..4].copy_from_slice(&p.num.to_be_bytes());
-    b[4..8].copy_from_slice(&p.serial.to_be_bytes());
-    b[8..12].copy_from_slice(&p.creation.to_be_bytes());
-    out.put(&b)
+    out.put_tagged_then(NEW_PID_EXT, [SMALL_ATOM_UTF8_EXT, node.len() as u8], node)?;
+    out.put_array(encode::pid_numbers(p.num, p.serial, p.creation))
 }
 
 #[cfg(test)]

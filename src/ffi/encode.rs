@@ -23,15 +23,73 @@ pub(crate) struct RawSink {
     pos: usize,
 }
 
-impl Sink for RawSink {
+impl RawSink {
+    /// Room is the caller's business (see [`pointer_sink!`]).
     #[inline(always)]
-    fn put(&mut self, b: &[u8]) -> etf::Result<()> {
-        // SAFETY: the caller's buffer is large enough (libei's contract).
-        unsafe { copy_to(b, self.buf.add(self.pos)) };
-        self.pos += b.len();
+    fn ensure(&mut self, _extra: usize) -> etf::Result<()> {
         Ok(())
     }
 }
+
+impl Sink for RawSink {
+    pointer_sink!();
+}
+
+/// The [`Sink`] methods of a sink that writes at `self.buf + self.pos`
+/// (`*mut u8`, `usize`) once `self.ensure(n)` has made room for `n` more
+/// bytes: [`RawSink`], whose caller sized the buffer, and the `ei_x_buff`
+/// sinks. Tags and length fields are stored as values.
+macro_rules! pointer_sink {
+    () => {
+        #[inline(always)]
+        fn put(&mut self, b: &[u8]) -> $crate::etf::Result<()> {
+            self.ensure(b.len())?;
+            // SAFETY: ensure() made room for b.len() bytes at pos.
+            unsafe { $crate::ffi::encode::copy_to(b, self.buf.add(self.pos)) };
+            self.pos += b.len();
+            Ok(())
+        }
+
+        #[inline(always)]
+        fn put_array<const N: usize>(&mut self, b: [u8; N]) -> $crate::etf::Result<()> {
+            self.ensure(N)?;
+            // SAFETY: ensure() made room for N bytes at pos.
+            unsafe { self.buf.add(self.pos).cast::<[u8; N]>().write_unaligned(b) };
+            self.pos += N;
+            Ok(())
+        }
+
+        #[inline(always)]
+        fn put_tagged<const N: usize>(
+            &mut self,
+            tag: u8,
+            body: [u8; N],
+        ) -> $crate::etf::Result<()> {
+            self.put_tagged_then(tag, body, &[])
+        }
+
+        #[inline(always)]
+        fn put_tagged_then<const N: usize>(
+            &mut self,
+            tag: u8,
+            body: [u8; N],
+            tail: &[u8],
+        ) -> $crate::etf::Result<()> {
+            // No overflow: a slice holds at most isize::MAX bytes.
+            self.ensure(1 + N + tail.len())?;
+            // SAFETY: ensure() made room for all of it at pos.
+            unsafe {
+                let dst = self.buf.add(self.pos);
+                dst.write(tag);
+                dst.add(1).cast::<[u8; N]>().write_unaligned(body);
+                $crate::ffi::encode::copy_to(tail, dst.add(1 + N));
+            }
+            self.pos += 1 + N + tail.len();
+            Ok(())
+        }
+    };
+}
+pub(crate) use pointer_sink;
 
 /// Copies `src` to `dst` as `ptr::copy` does (they may overlap, as with
 /// libei's `memmove`), but without a call for up to 16 bytes: most copies

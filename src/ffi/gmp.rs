@@ -99,14 +99,10 @@ unsafe fn bignum<S: Sink + ?Sized>(s: &mut S, obj: *const mpz_struct) -> etf::Re
     let len = u32::try_from(count)
         .map_err(|_| Error::TooLarge("bignum"))?
         .to_be_bytes();
-    s.put(&[
+    s.put_tagged(
         etf::tag::LARGE_BIG_EXT,
-        len[0],
-        len[1],
-        len[2],
-        len[3],
-        (z.size < 0) as u8,
-    ])?;
+        [len[0], len[1], len[2], len[3], (z.size < 0) as u8],
+    )?;
     s.put(&digits)
 }
 

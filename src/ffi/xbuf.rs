@@ -4,7 +4,7 @@
 use libc::{c_char, c_int};
 
 use super::boundary::{arg, arg_mut, bytes, call, guard, to_index};
-use super::encode::{copy_to, failed};
+use super::encode::{failed, pointer_sink};
 use super::types::ei_x_buff;
 use crate::etf::encode::Sink;
 use crate::etf::tag::VERSION_MAGIC;
@@ -72,14 +72,7 @@ fn grow(x: &mut ei_x_buff, need: Option<usize>) -> etf::Result<(*mut u8, usize)>
 }
 
 impl Sink for XSink<'_> {
-    #[inline(always)]
-    fn put(&mut self, b: &[u8]) -> etf::Result<()> {
-        self.ensure(b.len())?;
-        // SAFETY: ensure() made room for b.len() bytes at pos.
-        unsafe { copy_to(b, self.buf.add(self.pos)) };
-        self.pos += b.len();
-        Ok(())
-    }
+    pointer_sink!();
 
     #[inline(always)]
     fn reserve(&mut self, n: usize) -> etf::Result<()> {
@@ -157,14 +150,7 @@ impl XFitSink {
 }
 
 impl Sink for XFitSink {
-    #[inline(always)]
-    fn put(&mut self, b: &[u8]) -> etf::Result<()> {
-        self.ensure(b.len())?;
-        // SAFETY: ensure() checked that b.len() bytes fit at pos.
-        unsafe { copy_to(b, self.buf.add(self.pos)) };
-        self.pos += b.len();
-        Ok(())
-    }
+    pointer_sink!();
 
     #[inline(always)]
     fn reserve(&mut self, n: usize) -> etf::Result<()> {
