@@ -5,8 +5,6 @@
 //! Challenges come from the OS's random source; digests are
 //! `MD5(Cookie ++ decimal(Challenge))` and are compared in constant time.
 
-use std::io::Read;
-
 use md5::{Digest, Md5};
 
 use super::error::{Error, Result};
@@ -62,11 +60,10 @@ pub fn digests_equal(a: &[u8; 16], b: &[u8; 16]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A challenge from the OS's random source.
+/// A challenge from the OS's random source (`getrandom(2)` on Linux: one
+/// system call, no file descriptor, works without `/dev`).
 pub fn new_challenge() -> Result<u32> {
-    let mut b = [0u8; 4];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut b)?;
-    Ok(u32::from_be_bytes(b))
+    getrandom::u32().map_err(|e| Error::Io(e.into()))
 }
 
 /// Reads one handshake message (its length prefix is `hdr` bytes) into
