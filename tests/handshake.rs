@@ -60,10 +60,36 @@ fn different_cookies_fail_on_both_sides() {
     assert!(r.is_err());
 }
 
-fn put(s: &mut TcpStream, body: &[u8]) {
+/// A handshake message with its 2-byte length.
+fn framed(body: &[u8]) -> Vec<u8> {
     let mut m = (body.len() as u16).to_be_bytes().to_vec();
     m.extend_from_slice(body);
-    s.write_all(&m).unwrap();
+    m
+}
+
+fn put(s: &mut TcpStream, body: &[u8]) {
+    s.write_all(&framed(body)).unwrap();
+}
+
+/// A version 6 name message from `name` (creation 1).
+fn name_msg(name: &[u8]) -> Vec<u8> {
+    let mut m = vec![b'N'];
+    m.extend_from_slice(&flags::ADVERTISED.to_be_bytes());
+    m.extend_from_slice(&1u32.to_be_bytes());
+    m.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    m.extend_from_slice(name);
+    m
+}
+
+/// A version 6 challenge message from `old@localhost` (creation 5).
+fn old_challenge(challenge: u32) -> Vec<u8> {
+    let mut ch = vec![b'N'];
+    ch.extend_from_slice(&flags::ADVERTISED.to_be_bytes());
+    ch.extend_from_slice(&challenge.to_be_bytes());
+    ch.extend_from_slice(&5u32.to_be_bytes());
+    ch.extend_from_slice(&13u16.to_be_bytes());
+    ch.extend_from_slice(b"old@localhost");
+    ch
 }
 
 fn get(s: &mut TcpStream) -> Vec<u8> {
@@ -117,13 +143,7 @@ fn an_alive_status_is_answered_true_and_the_handshake_goes_on() {
         assert_eq!(name[0], b'N');
         put(&mut b, b"salive");
         assert_eq!(get(&mut b), b"strue", "the initiator did not answer true");
-        let mut ch = vec![b'N'];
-        ch.extend_from_slice(&flags::ADVERTISED.to_be_bytes());
-        ch.extend_from_slice(&99u32.to_be_bytes());
-        ch.extend_from_slice(&5u32.to_be_bytes());
-        ch.extend_from_slice(&13u16.to_be_bytes());
-        ch.extend_from_slice(b"old@localhost");
-        put(&mut b, &ch);
+        put(&mut b, &old_challenge(99));
         let reply = get(&mut b);
         assert_eq!(reply[0], b'r');
         assert_eq!(&reply[5..21], &digest(99, b"secret"));
@@ -150,11 +170,7 @@ fn hostile_initiator(steps: usize, end: &'static [u8]) -> Result<handshake::Peer
             Some(Instant::now() + Duration::from_millis(400)),
         )
     });
-    let mut name = vec![b'N'];
-    name.extend_from_slice(&flags::ADVERTISED.to_be_bytes());
-    name.extend_from_slice(&1u32.to_be_bytes());
-    name.extend_from_slice(&13u16.to_be_bytes());
-    name.extend_from_slice(b"bad@localhost");
+    let name = name_msg(b"bad@localhost");
     if steps >= 1 {
         put(&mut a, &name);
         let _status = get(&mut a);
@@ -230,4 +246,61 @@ fn timeouts_are_timeouts() {
         Err(e) => assert!(e.is_timeout(), "{e:?}"),
         Ok(_) => panic!("handshake with a silent peer succeeded"),
     }
+}
+
+/// A transport that replays `input` (then reports the peer closed) and
+/// records each write separately, without vectored writes, like socket
+/// callbacks that have no `writev`.
+struct Script {
+    input: Vec<u8>,
+    writes: Vec<Vec<u8>>,
+}
+
+impl ei::dist::Transport for Script {
+    fn read(&mut self, buf: &mut [u8], _: ei::dist::Deadline) -> std::io::Result<usize> {
+        let n = buf.len().min(self.input.len());
+        buf[..n].copy_from_slice(&self.input[..n]);
+        self.input.drain(..n);
+        Ok(n)
+    }
+    fn write(&mut self, buf: &[u8], _: ei::dist::Deadline) -> std::io::Result<usize> {
+        self.writes.push(buf.to_vec());
+        Ok(buf.len())
+    }
+}
+
+#[test]
+fn each_handshake_message_is_one_write() {
+    // Initiator: name, then (after status and challenge) the reply, each in
+    // one write, so that the peer gets one segment and wakes once.
+    let mut input = framed(b"sok");
+    input.extend_from_slice(&framed(&old_challenge(99)));
+    let mut t = Script {
+        input,
+        writes: Vec::new(),
+    };
+    let r = handshake::initiate(&mut t, &local("a@localhost", b"secret"), None);
+    assert!(matches!(r, Err(Error::Closed)), "{r:?}");
+    assert_eq!(t.writes.len(), 2, "{:?}", t.writes);
+    assert_eq!(t.writes[0].len(), 2 + 1 + 8 + 4 + 2 + 11);
+    assert_eq!(&t.writes[0][..3], b"\x00\x1aN");
+    assert!(t.writes[0].ends_with(b"a@localhost"));
+    assert_eq!(t.writes[1].len(), 2 + 21);
+    assert_eq!(&t.writes[1][..3], b"\x00\x15r");
+    assert_eq!(&t.writes[1][7..], &digest(99, b"secret"));
+
+    // Acceptor: status and challenge together in one write.
+    let name = name_msg(b"new@localhost");
+    let mut t = Script {
+        input: framed(&name),
+        writes: Vec::new(),
+    };
+    let r = handshake::accept(&mut t, &local("b@localhost", b"secret"), None);
+    assert!(matches!(r, Err(Error::Closed)), "{r:?}");
+    assert_eq!(t.writes.len(), 1, "{:?}", t.writes);
+    let w = &t.writes[0];
+    assert_eq!(&w[..5], b"\x00\x03sok");
+    assert_eq!(&w[5..8], b"\x00\x1eN");
+    assert_eq!(w.len(), 5 + 2 + 1 + 8 + 4 + 4 + 2 + 11);
+    assert!(w.ends_with(b"b@localhost"));
 }

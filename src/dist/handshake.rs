@@ -5,8 +5,6 @@
 //! Challenges come from the OS's random source; digests are
 //! `MD5(Cookie ++ decimal(Challenge))` and are compared in constant time.
 
-use std::io::Read;
-
 use md5::{Digest, Md5};
 
 use super::error::{Error, Result};
@@ -62,11 +60,10 @@ pub fn digests_equal(a: &[u8; 16], b: &[u8; 16]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A challenge from the OS's random source.
+/// A challenge from the OS's random source (`getrandom(2)` on Linux: one
+/// system call, no file descriptor, works without `/dev`).
 pub fn new_challenge() -> Result<u32> {
-    let mut b = [0u8; 4];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut b)?;
-    Ok(u32::from_be_bytes(b))
+    getrandom::u32().map_err(|e| Error::Io(e.into()))
 }
 
 /// Reads one handshake message (its length prefix is `hdr` bytes) into
@@ -96,30 +93,37 @@ fn recv_msg<T: Transport + ?Sized>(
     Ok(len)
 }
 
-/// Writes one handshake message: tag byte plus body.
+/// Appends one handshake message (length prefix of `hdr` bytes, tag byte,
+/// body) to `out`.
+fn frame(out: &mut Vec<u8>, hdr: usize, tag: u8, body: &[&[u8]]) -> Result<()> {
+    let len = 1 + body.iter().map(|b| b.len()).sum::<usize>();
+    if hdr == 2 {
+        let len16 = u16::try_from(len).map_err(|_| Error::InvalidArgument("name too long"))?;
+        out.extend_from_slice(&len16.to_be_bytes());
+    } else {
+        out.extend_from_slice(&(len as u32).to_be_bytes());
+    }
+    out.push(tag);
+    for b in body {
+        out.extend_from_slice(b);
+    }
+    Ok(())
+}
+
+/// Writes one handshake message: tag byte plus body, assembled in `buf`
+/// (whose contents it replaces) and sent with one write, so that the peer
+/// gets one segment and wakes once, not once per field.
 fn send_msg<T: Transport + ?Sized>(
     t: &mut T,
     hdr: usize,
     tag: u8,
     body: &[&[u8]],
+    buf: &mut Vec<u8>,
     deadline: Deadline,
 ) -> Result<()> {
-    let len = 1 + body.iter().map(|b| b.len()).sum::<usize>();
-    let len32 = len as u32;
-    let mut head = [0u8; 5];
-    let n = if hdr == 2 {
-        let len16 = u16::try_from(len).map_err(|_| Error::InvalidArgument("name too long"))?;
-        head[..2].copy_from_slice(&len16.to_be_bytes());
-        2
-    } else {
-        head[..4].copy_from_slice(&len32.to_be_bytes());
-        4
-    };
-    head[n] = tag;
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(body.len() + 1);
-    parts.push(&head[..=n]);
-    parts.extend_from_slice(body);
-    write_all_vectored(t, &parts, deadline)
+    buf.clear();
+    frame(buf, hdr, tag, body)?;
+    write_all_vectored(t, &[buf], deadline)
 }
 
 fn header_size<T: Transport + ?Sized>(t: &mut T) -> Result<usize> {
@@ -214,6 +218,7 @@ pub fn initiate<T: Transport + ?Sized>(
             &name_len.to_be_bytes(),
             sent_name.as_bytes(),
         ],
+        &mut buf,
         deadline,
     )?;
     trace::log(
@@ -254,7 +259,7 @@ pub fn initiate<T: Transport + ?Sized>(
             3,
             format_args!("-> SEND_STATUS true (replacing the old connection)"),
         );
-        send_msg(t, hdr, b's', &[b"true"], deadline)?;
+        send_msg(t, hdr, b's', &[b"true"], &mut buf, deadline)?;
     } else if status != b"ok" && status != b"ok_simultaneous" {
         return Err(Error::Refused(String::from_utf8_lossy(status).into_owned()));
     }
@@ -294,6 +299,7 @@ pub fn initiate<T: Transport + ?Sized>(
         hdr,
         b'r',
         &[&our_challenge.to_be_bytes(), &reply],
+        &mut buf,
         deadline,
     )?;
     trace::log(3, format_args!("-> SEND_CHALLENGE_REPLY"));
@@ -340,7 +346,7 @@ pub fn accept<T: Transport + ?Sized>(
             let cr = f.u32()?;
             let len = f.u16()? as usize;
             if fl & flags::NAME_ME != 0 {
-                let _ = send_msg(t, hdr, b's', &[b"not_allowed"], deadline);
+                let _ = send_msg(t, hdr, b's', &[b"not_allowed"], &mut buf, deadline);
                 return Err(Error::Handshake("peer asked for a dynamic name"));
             }
             (fl, cr, f.name(len)?, false)
@@ -353,7 +359,7 @@ pub fn accept<T: Transport + ?Sized>(
         _ => return Err(Error::Handshake("expected a name message")),
     };
     if !flags::acceptable(peer_flags) {
-        let _ = send_msg(t, hdr, b's', &[b"not_allowed"], deadline);
+        let _ = send_msg(t, hdr, b's', &[b"not_allowed"], &mut buf, deadline);
         return Err(Error::MissingFlags);
     }
     trace::log(
@@ -364,12 +370,15 @@ pub fn accept<T: Transport + ?Sized>(
         ),
     );
 
-    send_msg(t, hdr, b's', &[b"ok"], deadline)?;
+    // Status and challenge in one write: the peer reads both before it
+    // answers, so it wakes once.
     let our_challenge = new_challenge()?;
     let name_len =
         u16::try_from(me.name.len()).map_err(|_| Error::InvalidArgument("node name too long"))?;
-    send_msg(
-        t,
+    buf.clear();
+    frame(&mut buf, hdr, b's', &[b"ok"])?;
+    frame(
+        &mut buf,
         hdr,
         b'N',
         &[
@@ -379,8 +388,8 @@ pub fn accept<T: Transport + ?Sized>(
             &name_len.to_be_bytes(),
             me.name.as_bytes(),
         ],
-        deadline,
     )?;
+    write_all_vectored(t, &[&buf], deadline)?;
     trace::log(3, format_args!("-> SEND_STATUS ok, SEND_CHALLENGE"));
 
     if v5 {
@@ -403,7 +412,8 @@ pub fn accept<T: Transport + ?Sized>(
     if !digests_equal(&her_digest, &digest(our_challenge, me.cookie)) {
         return Err(Error::BadDigest);
     }
-    send_msg(t, hdr, b'a', &[&digest(her_challenge, me.cookie)], deadline)?;
+    let ack = digest(her_challenge, me.cookie);
+    send_msg(t, hdr, b'a', &[&ack], &mut buf, deadline)?;
     trace::log(
         3,
         format_args!("-> SEND_CHALLENGE_ACK: handshake with {peer_name} complete"),

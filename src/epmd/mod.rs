@@ -114,9 +114,12 @@ fn connect(host: IpAddr, deadline: Option<Instant>) -> Result<TcpStream> {
         None => TcpStream::connect(addr),
     }
     .map_err(Error::NoDaemon)?;
-    let t = remaining(deadline)?;
-    stream.set_read_timeout(t)?;
-    stream.set_write_timeout(t)?;
+    // A new socket has no timeouts: set them only for a deadline (two
+    // system calls fewer per lookup without one).
+    if let Some(t) = remaining(deadline)? {
+        stream.set_read_timeout(Some(t))?;
+        stream.set_write_timeout(Some(t))?;
+    }
     Ok(stream)
 }
 
@@ -195,8 +198,10 @@ pub fn publish(
     stream.write_all(&req).map_err(io_err)?;
     let creation = parse_alive2_response(&mut stream)?;
     // The registration outlives any timeout given for making it.
-    stream.set_read_timeout(None)?;
-    stream.set_write_timeout(None)?;
+    if deadline.is_some() {
+        stream.set_read_timeout(None)?;
+        stream.set_write_timeout(None)?;
+    }
     Ok(Registration { stream, creation })
 }
 
