@@ -69,7 +69,7 @@ cflags=(-O2 -g -std=gnu11 -Wall -Wextra -Werror -D_REENTRANT)
 cc "${cflags[@]}" -I"$otp_ei/include" bench/ei_bench.c "$otp_ei/lib/libei.a" "$wrap" \
     ${ldextra[@]+"${ldextra[@]}"} -lpthread -lm -o "$out/ei_bench_otp"
 cc "${cflags[@]}" -Iinclude bench/ei_bench.c "$target_dir/release/prelinked/libei.a" "$wrap" \
-    ${ldextra[@]+"${ldextra[@]}"} -lgcc_s -lutil -lrt -lpthread -lm -ldl -o "$out/ei_bench_ours"
+    ${ldextra[@]+"${ldextra[@]}"} -lutil -lrt -lpthread -lm -ldl -o "$out/ei_bench_ours"
 erlc -Wall -Werror -o "$out" bench/ei_bench_node.erl
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain -- src include Cargo.toml Cargo.lock build.rs csrc 2>/dev/null | wc -l)

@@ -20,25 +20,36 @@
 #    so that the std inside cannot clash with another Rust library's, and
 #    drops the undefined symbols nothing refers to any more.
 #
-# Panics are still caught at the C boundary: unwinding uses the toolchain's
-# libgcc_s (or libgcc_eh with -static), as before.  Tools: binutils (ld,
-# objcopy, readelf, nm, ar) and awk; LD, OBJCOPY, READELF, NM and AR override
-# them.  CMake (target ei_rs_cargo) and scripts/bench.sh run this after cargo.
+# Panics are still caught at the C boundary.  The unwinder they need is
+# bundled: the C compiler's libgcc_eh.a (GCC's unwinder, under the GCC
+# Runtime Library Exception) goes into the object too, local like the rest,
+# so that programs do not load libgcc_s.so (~100 KiB resident) for panics
+# that never leave the library; csrc/static_unwind.c lets it use the
+# program's registry of frame descriptions in static non-PIE programs.
+# Without a libgcc_eh.a (another toolchain), the object refers to the
+# program's unwinder instead, as cargo's archive does.
+#
+# Tools: binutils (ld, objcopy, readelf, nm, ar), awk and a C compiler (CC,
+# default cc); LD, OBJCOPY, READELF, NM and AR override the others.  CMake
+# (target ei_rs_cargo) and scripts/bench.sh run this after cargo.
 set -euo pipefail
 export LC_ALL=C
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    sed -n '2,26p' "$0" >&2
+    sed -n '2,33p' "$0" >&2
     exit 2
 fi
 dir=$1
 out=${2:-$dir/prelinked/libei.a}
-LD=${LD:-ld} OBJCOPY=${OBJCOPY:-objcopy} READELF=${READELF:-readelf} NM=${NM:-nm} AR=${AR:-ar}
+CC=${CC:-cc} LD=${LD:-ld} OBJCOPY=${OBJCOPY:-objcopy} READELF=${READELF:-readelf} NM=${NM:-nm} AR=${AR:-ar}
 for f in "$dir/libei.a" "$dir/libei.so"; do
     [ -f "$f" ] || { echo "prelink-static.sh: $f not found (cargo build --release first)" >&2; exit 1; }
 done
 # Up to date: nothing to do (CMake runs this on every build).
-if [ "$out" -nt "$dir/libei.a" ] && [ "$out" -nt "$dir/libei.so" ] && [ "$out" -nt "$0" ]; then
+here=$(cd "$(dirname "$0")" && pwd)
+unwind_c=$here/../csrc/static_unwind.c
+if [ "$out" -nt "$dir/libei.a" ] && [ "$out" -nt "$dir/libei.so" ] && [ "$out" -nt "$0" ] \
+    && [ "$out" -nt "$unwind_c" ]; then
     exit 0
 fi
 mkdir -p "$(dirname "$out")"
@@ -50,11 +61,33 @@ trap 'rm -rf "$tmp"' EXIT
 "$NM" -D --defined-only "$dir/libei.so" | awk 'NF == 3 { print $3 }' | sort -u >"$tmp/api"
 [ -s "$tmp/api" ] || { echo "prelink-static.sh: no exports in $dir/libei.so" >&2; exit 1; }
 
-# 1. One object with what the API reaches.  .llvmbc/.llvmcmd are std's
-# embedded LLVM bitcode, meaningless once concatenated.
+# 1. One object with what the API reaches, and the unwinder's members of
+# libgcc_eh.a, whose _Unwind_Find_FDE becomes ei_rs_libgcc_find_fde for the
+# lookup in csrc/static_unwind.c to call (see that file).  .llvmbc/.llvmcmd
+# are std's embedded LLVM bitcode, meaningless once concatenated.
 sed 's/^/-u /' "$tmp/api" >"$tmp/roots"
-"$LD" -r --gc-sections @"$tmp/roots" -o "$tmp/all.o" \
-    --whole-archive "$dir/libei.a" --no-whole-archive
+unwinder=()
+libgcc_eh=$("$CC" -print-file-name=libgcc_eh.a)
+if [ -f "$libgcc_eh" ]; then
+    mkdir "$tmp/eh"
+    (cd "$tmp/eh" && "$AR" x "$libgcc_eh")
+    for o in "$tmp"/eh/*.o; do
+        if "$NM" --defined-only "$o" 2>/dev/null | awk '$3 == "_Unwind_Find_FDE" { f = 1 } END { exit !f }'; then
+            "$OBJCOPY" --redefine-sym _Unwind_Find_FDE=ei_rs_libgcc_find_fde "$o"
+            "$AR" rcD "$tmp/libgcc_eh.a" "$tmp"/eh/*.o
+            "$CC" -O2 -fPIC -ffunction-sections -Wall -Wextra -Werror -c "$unwind_c" \
+                -o "$tmp/static_unwind.o"
+            unwinder=("$tmp/static_unwind.o" "$tmp/libgcc_eh.a")
+            break
+        fi
+    done
+fi
+if [ ${#unwinder[@]} -eq 0 ]; then
+    echo "prelink-static.sh: no libgcc_eh.a with _Unwind_Find_FDE from $CC;" \
+        "programs will need the toolchain's unwinder" >&2
+fi
+"$LD" -r --gc-sections @"$tmp/roots" -o "$tmp/all.o" ${unwinder[@]+"${unwinder[0]}"} \
+    --whole-archive "$dir/libei.a" --no-whole-archive ${unwinder[@]+"${unwinder[1]}"}
 "$OBJCOPY" -R .llvmbc -R .llvmcmd "$tmp/all.o"
 
 # 2. A linker script listing the sections in the order wanted: those the API
@@ -147,6 +180,11 @@ awk -v apifile="$tmp/api" '
 "$READELF" -rW "$tmp/ordered.o" | awk 'NF >= 5 && length($1) == 16 { print $5 }' | sort -u >"$tmp/referenced"
 comm -23 "$tmp/undefined" "$tmp/referenced" >"$tmp/unused"
 "$OBJCOPY" --keep-global-symbols="$tmp/api" --strip-symbols="$tmp/unused" "$tmp/ordered.o" "$tmp/ei.o"
+# static_unwind.c's weak reference to the program's unwinder, under its name
+# now that our copy's _Unwind_Find_FDE is local.
+if [ ${#unwinder[@]} -gt 0 ]; then
+    "$OBJCOPY" --redefine-sym ei_rs_program_find_fde=_Unwind_Find_FDE "$tmp/ei.o"
+fi
 rm -f "$tmp/libei.a"
 "$AR" rcD "$tmp/libei.a" "$tmp/ei.o"
 mv -f "$tmp/libei.a" "$out"
