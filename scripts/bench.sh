@@ -62,12 +62,14 @@ otp_ei=$(otp_ei_dir)
 [ -f /usr/include/valgrind/callgrind.h ] || { echo "error: valgrind/callgrind.h not found (install valgrind)" >&2; exit 1; }
 target_dir=${EI_BENCH_TARGET_DIR:-$out/target}
 cargo build --release -j 2 --target-dir "$target_dir"
+# The libei.a we ship: cargo's staticlib pre-linked (see scripts/prelink-static.sh).
+scripts/prelink-static.sh "$target_dir/release"
 wrap=-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=posix_memalign,--wrap=aligned_alloc
 cflags=(-O2 -g -std=gnu11 -Wall -Wextra -Werror -D_REENTRANT)
 cc "${cflags[@]}" -I"$otp_ei/include" bench/ei_bench.c "$otp_ei/lib/libei.a" "$wrap" \
     ${ldextra[@]+"${ldextra[@]}"} -lpthread -lm -o "$out/ei_bench_otp"
-cc "${cflags[@]}" -Iinclude bench/ei_bench.c "$target_dir/release/libei.a" "$wrap" \
-    ${ldextra[@]+"${ldextra[@]}"} -lgcc_s -lutil -lrt -lpthread -lm -ldl -o "$out/ei_bench_ours"
+cc "${cflags[@]}" -Iinclude bench/ei_bench.c "$target_dir/release/prelinked/libei.a" "$wrap" \
+    ${ldextra[@]+"${ldextra[@]}"} -lutil -lrt -lpthread -lm -ldl -o "$out/ei_bench_ours"
 erlc -Wall -Werror -o "$out" bench/ei_bench_node.erl
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain -- src include Cargo.toml Cargo.lock build.rs csrc 2>/dev/null | wc -l)

@@ -21,8 +21,9 @@
 #
 # Defaults: CC=${CC:-gcc} and OTP's erl_interface from erl; when none of
 # --include, --shared, --static is given, this repository's include/ with
-# target/release/libei.so and libei.a (and --gmp if that libei.so exports
-# ei_decode_bignum).  --include alone defaults to --otp-include.
+# target/release/libei.so, libei.a and prelinked/libei.a (and --gmp if that
+# libei.so exports ei_decode_bignum).  --include alone defaults to
+# --otp-include.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +55,10 @@ if [ $defaults = 1 ]; then
     test_inc=$root/include
     shared=$root/target/release/libei.so
     statics=("$root/target/release/libei.a")
+    # and the one we ship, if scripts/prelink-static.sh made it
+    if [ -f "$root/target/release/prelinked/libei.a" ]; then
+        statics+=("$root/target/release/prelinked/libei.a")
+    fi
     if [ -z "$gmp" ] && nm -D --defined-only "$shared" 2>/dev/null | grep ' T ei_decode_bignum$' >/dev/null; then
         gmp=1
     fi
