@@ -174,26 +174,34 @@ impl Transport for FdTransport {
     }
     #[inline]
     fn write(&mut self, buf: &[u8], deadline: Deadline) -> io::Result<usize> {
-        loop {
-            if deadline.is_some() {
-                wait_fd(self.0, libc::POLLOUT, deadline)?;
-            }
-            match fd_send(self.0, buf, deadline.is_some()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                r => return r,
-            }
-        }
+        write_when_ready(self.0, deadline, |nonblocking| {
+            fd_send(self.0, buf, nonblocking)
+        })
     }
     #[inline]
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>], deadline: Deadline) -> io::Result<usize> {
-        loop {
-            if deadline.is_some() {
-                wait_fd(self.0, libc::POLLOUT, deadline)?;
-            }
-            match fd_writev(self.0, bufs, deadline.is_some()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                r => return r,
-            }
+        write_when_ready(self.0, deadline, |nonblocking| {
+            fd_writev(self.0, bufs, nonblocking)
+        })
+    }
+}
+
+/// Makes `write` (told whether it must not block: with a deadline) until
+/// it does not report `WouldBlock`, first waiting, with a deadline, for
+/// `fd` to take more.
+#[inline(always)]
+fn write_when_ready(
+    fd: c_int,
+    deadline: Deadline,
+    mut write: impl FnMut(bool) -> io::Result<usize>,
+) -> io::Result<usize> {
+    loop {
+        if deadline.is_some() {
+            wait_fd(fd, libc::POLLOUT, deadline)?;
+        }
+        match write(deadline.is_some()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            r => return r,
         }
     }
 }
