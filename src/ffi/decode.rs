@@ -834,12 +834,14 @@ pub unsafe extern "C" fn ei_decode_intlist(
             let start = d.position();
             let n = match d.peek_tag()? {
                 tag::STRING_EXT => d.string()?.len(),
-                tag::LIST_EXT | tag::NIL_EXT => {
+                t @ (tag::LIST_EXT | tag::NIL_EXT) => {
                     let n = d.list_header()? as usize;
                     for _ in 0..n {
                         c_long::try_from(d.long()?).map_err(|_| Error::OutOfRange)?;
                     }
-                    if n > 0 {
+                    // Every LIST_EXT has a tail, even one of no elements
+                    // (which Erlang does not write but decodes as []).
+                    if t == tag::LIST_EXT {
                         d.list_header().and_then(|t| {
                             if t == 0 {
                                 Ok(())
@@ -2135,5 +2137,38 @@ mod fast_path_tests {
                 }
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod intlist_tests {
+    use super::*;
+
+    /// `ei_decode_intlist` on `buf`: result, index, count and values.
+    fn intlist(buf: &[u8]) -> (c_int, c_int, c_int, Vec<c_long>) {
+        let mut a = [0 as c_long; 4];
+        let (mut idx, mut count) = (0, -1);
+        let r =
+            unsafe { ei_decode_intlist(buf.as_ptr().cast(), &mut idx, a.as_mut_ptr(), &mut count) };
+        let n = count.clamp(0, 4) as usize;
+        (r, idx, count, a[..n].to_vec())
+    }
+
+    /// The whole term is read, the list's tail included, unlike libei,
+    /// which leaves the index on the tail.
+    #[test]
+    fn reads_the_tail() {
+        let t = tag::LIST_EXT;
+        assert_eq!(
+            intlist(&[t, 0, 0, 0, 2, 97, 1, 97, 2, 106, 97]),
+            (0, 10, 2, vec![1, 2])
+        );
+        assert_eq!(intlist(&[106, 97, 7]), (0, 1, 0, vec![]));
+        assert_eq!(intlist(&[107, 0, 2, 7, 8, 97]), (0, 5, 2, vec![7, 8]));
+        // [] as a LIST_EXT of no elements (Erlang decodes it) has a tail too.
+        assert_eq!(intlist(&[t, 0, 0, 0, 0, 106, 97, 7]), (0, 6, 0, vec![]));
+        // Improper lists fail and move nothing.
+        assert_eq!(intlist(&[t, 0, 0, 0, 1, 97, 1, 97, 2]).1, 0);
+        assert_eq!(intlist(&[t, 0, 0, 0, 0, 97, 2]), (-1, 0, -1, vec![]));
     }
 }
