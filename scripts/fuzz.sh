@@ -29,7 +29,7 @@ FUZZ="$ROOT/fuzz"
 SECONDS_EACH="${FUZZ_SECONDS:-15}"
 JOBS="${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 SANITIZER="${FUZZ_SANITIZER:-address}"
-TARGETS="${FUZZ_TARGETS:-decode_term skip print format decoder_items handshake frames epmd}"
+TARGETS="${FUZZ_TARGETS:-decode_term skip print format decoder_items c_decode handshake frames epmd}"
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

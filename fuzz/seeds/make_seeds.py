@@ -82,14 +82,14 @@ def write(target, name, data):
 
 
 def main():
-    for t in ["decode_term", "skip", "print", "format", "decoder_items"]:
+    for t in ["decode_term", "skip", "print", "c_decode", "format", "decoder_items"]:
         shutil.rmtree(os.path.join(HERE, t), ignore_errors=True)
     terms = read_terms()
     # A few dozen: every other term, the extras, and the composite one.
     chosen = terms[::2] + [t for t in terms[1::2] if t[0].startswith(("fun", "ref", "port", "pid", "map", "all"))]
     chosen += EXTRA
     for name, data in chosen:
-        for target in ["decode_term", "skip", "print"]:
+        for target in ["decode_term", "skip", "print", "c_decode"]:
             write(target, name, data)
     for f in FORMATS:
         write("format", "fmt", f)
