@@ -842,8 +842,8 @@ pub unsafe extern "C" fn ei_decode_intlist(
                     // Every LIST_EXT has a tail, even one of no elements
                     // (which Erlang does not write but decodes as []).
                     if t == tag::LIST_EXT {
-                        d.list_header().and_then(|t| {
-                            if t == 0 {
+                        d.list_header().and_then(|tail| {
+                            if tail == 0 {
                                 Ok(())
                             } else {
                                 Err(Error::Malformed("improper"))
@@ -2168,7 +2168,7 @@ mod intlist_tests {
         // [] as a LIST_EXT of no elements (Erlang decodes it) has a tail too.
         assert_eq!(intlist(&[t, 0, 0, 0, 0, 106, 97, 7]), (0, 6, 0, vec![]));
         // Improper lists fail and move nothing.
-        assert_eq!(intlist(&[t, 0, 0, 0, 1, 97, 1, 97, 2]).1, 0);
+        assert_eq!(intlist(&[t, 0, 0, 0, 1, 97, 1, 97, 2]), (-1, 0, -1, vec![]));
         assert_eq!(intlist(&[t, 0, 0, 0, 0, 97, 2]), (-1, 0, -1, vec![]));
     }
 }
