@@ -242,10 +242,10 @@ fn stop<T>(r: &Option<(T, usize)>) -> Option<usize> {
     r.as_ref().map(|(_, e)| *e)
 }
 
-/// Calls a decoder of one value of type T (whose output is `size` bytes)
-/// and compares what it stored with `want`.
+/// Calls a decoder of one value of type `$ty` (into a block of exactly its
+/// size, then with a NULL output) and compares what it stored with `$want`.
 macro_rules! value {
-    ($f:ident, $ty:ty, $data:expr, $buf:expr, $pos:expr, $want:expr) => {{
+    ($f:ident, $ty:ty, $buf:expr, $pos:expr, $want:expr) => {{
         let want: Option<($ty, usize)> = $want;
         let out = Block::new(std::mem::size_of::<$ty>());
         if check(
@@ -306,7 +306,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_version,
         c_int,
-        data,
         buf,
         pos,
         safe(data, pos, |d| d.version().map(c_int::from))
@@ -314,7 +313,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_long,
         c_long,
-        data,
         buf,
         pos,
         safe(data, pos, |d| d.long())
@@ -322,7 +320,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_ulong,
         c_ulong,
-        data,
         buf,
         pos,
         safe(data, pos, |d| d.ulong())
@@ -330,7 +327,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_longlong,
         c_longlong,
-        data,
         buf,
         pos,
         safe(data, pos, |d| d.long())
@@ -338,7 +334,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_ulonglong,
         c_ulonglong,
-        data,
         buf,
         pos,
         safe(data, pos, |d| d.ulong())
@@ -346,7 +341,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_double,
         f64,
-        data,
         buf,
         pos,
         safe(data, pos, |d| d.double())
@@ -354,7 +348,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_boolean,
         c_int,
-        data,
         buf,
         pos,
         safe(data, pos, |d| d.boolean().map(c_int::from))
@@ -362,7 +355,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_char,
         c_char,
-        data,
         buf,
         pos,
         safe(data, pos, |d| d.char().map(|c| c as c_char))
@@ -370,7 +362,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_tuple_header,
         c_int,
-        data,
         buf,
         pos,
         safe(data, pos, |d| header(d.tuple_header()))
@@ -378,7 +369,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_list_header,
         c_int,
-        data,
         buf,
         pos,
         safe(data, pos, |d| header(d.list_header()))
@@ -386,7 +376,6 @@ fn at_term(data: &[u8], buf: &Block, pos: usize, end: usize) {
     value!(
         ei_decode_map_header,
         c_int,
-        data,
         buf,
         pos,
         safe(data, pos, |d| header(d.map_header()))
